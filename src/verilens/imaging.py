@@ -1,0 +1,55 @@
+"""Small, pure image helpers shared by checks: colour maps, overlays, display sizes."""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+# Anchors of a perceptually ordered dark-to-bright map (black, purple, red, orange, pale yellow).
+_ANCHORS = np.array(
+    [[0, 0, 4], [40, 11, 84], [101, 21, 110], [159, 42, 99], [212, 72, 66],
+     [245, 125, 21], [250, 193, 39], [252, 255, 164]], dtype=np.float64
+)
+LUT = np.stack(
+    [np.interp(np.linspace(0, 1, 256), np.linspace(0, 1, len(_ANCHORS)), _ANCHORS[:, c]) for c in range(3)],
+    axis=1,
+).astype(np.uint8)
+
+
+def heatmap_rgb(values: np.ndarray) -> np.ndarray:
+    """Colour a 2-D array of values in 0..1 (clipped; NaN shown black) with :data:`LUT`."""
+    v = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0)
+    idx = np.clip(v * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return LUT[idx]
+
+
+def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
+    """The (width, height) that fits in ``max_side`` keeping the aspect ratio (never upscales)."""
+    scale = min(1.0, max_side / max(width, height, 1))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def resize(array: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:
+    """Resize an ``uint8`` or float array to ``size`` = (width, height)."""
+    arr = np.asarray(array)
+    if (arr.shape[1], arr.shape[0]) == size:
+        return arr
+    if arr.dtype == np.uint8:
+        im = Image.fromarray(arr)
+        return np.asarray(im.resize(size, Image.NEAREST if nearest else Image.BILINEAR))
+    im = Image.fromarray(arr.astype(np.float32), mode="F")
+    return np.asarray(im.resize(size, Image.NEAREST if nearest else Image.BILINEAR))
+
+
+def display_heatmap(values: np.ndarray, max_side: int = 2048) -> np.ndarray:
+    """A heatmap ready to save: coloured and no larger than ``max_side`` pixels."""
+    h, w = values.shape[:2]
+    return heatmap_rgb(resize(values.astype(np.float32), fit_size(w, h, max_side)))
+
+
+def overlay(rgb: np.ndarray, values: np.ndarray, alpha: float = 0.55) -> np.ndarray:
+    """Blend a 0..1 map over a picture (the map resized to the picture)."""
+    h, w = rgb.shape[:2]
+    heat = heatmap_rgb(resize(np.asarray(values, dtype=np.float32), (w, h)))
+    a = np.clip(resize(np.asarray(values, dtype=np.float32), (w, h)), 0, 1)[..., None] * alpha
+    return (rgb.astype(np.float32) * (1 - a) + heat.astype(np.float32) * a).astype(np.uint8)

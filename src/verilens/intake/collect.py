@@ -1,0 +1,63 @@
+"""Turn what the user typed (files, folders, URLs) into a list of inputs."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .url import is_url
+
+
+@dataclass(frozen=True)
+class Source:
+    """One input to open: a local path or a URL; ``error`` when it cannot even be listed."""
+
+    text: str
+    path: Path | None = None
+    url: str | None = None
+    error: str | None = None
+
+
+def iter_sources(items: Iterable[str | os.PathLike[str]]) -> Iterator[Source]:
+    """Expand files, folders (recursively, sorted, hidden files skipped) and URLs.
+
+    A folder that cannot be listed, or a missing path, is yielded as a ``Source`` with an
+    ``error`` so that the batch goes on and the problem is reported against that input.
+    """
+    for item in items:
+        text = os.fspath(item)
+        if isinstance(item, str) and is_url(text):
+            yield Source(text=text, url=text)
+            continue
+        p = Path(text)
+        if p.is_dir():
+            yield from _walk(p)
+        elif p.exists() or p.is_symlink():
+            yield Source(text=text, path=p)
+        else:
+            yield Source(text=text, path=p, error=f"{text}: no such file or folder")
+
+
+def _walk(root: Path) -> Iterator[Source]:
+    errors: list[OSError] = []
+    for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith("."):
+                continue
+            path = Path(dirpath) / name
+            yield Source(text=str(path), path=path)
+        yield from _drain(errors, dirpath)
+    yield from _drain(errors, str(root))
+
+
+def _drain(errors: list[OSError], fallback: str) -> Iterator[Source]:
+    while errors:
+        exc = errors.pop(0)
+        where = exc.filename or fallback
+        yield Source(
+            text=str(where), path=Path(where),
+            error=f"{where}: the folder cannot be read ({exc.strerror or exc})",
+        )

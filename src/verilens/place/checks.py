@@ -1,0 +1,1 @@
+"""Checks of the place domain (registered on import by verilens.pipeline)."""

@@ -1,0 +1,1 @@
+"""Checks of the provenance domain (registered on import by verilens.pipeline)."""

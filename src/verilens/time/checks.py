@@ -1,0 +1,1 @@
+"""Checks of the time domain (registered on import by verilens.pipeline)."""

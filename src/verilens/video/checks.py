@@ -1,0 +1,1 @@
+"""Checks of the video domain (registered on import by verilens.pipeline)."""
