@@ -14,7 +14,15 @@ from .evidence import CheckResult, Claim, Report
 from .intake.collect import Source, iter_sources
 from .intake.media import MediaItem, open_media
 from .intake.url import download
-from .pipeline import Context, Options, build_report, error_report, run_checks, select_checks
+from .pipeline import (
+    Context,
+    Options,
+    build_report,
+    error_report,
+    run_checks,
+    select_checks,
+    validate_options,
+)
 
 
 def artifact_dir(base: Path | None, item: MediaItem) -> Path:
@@ -89,6 +97,7 @@ def check(
         inputs = [inputs]
     claim = parse_claim(claim_place, claim_time)
     options = options or Options()
+    validate_options(options)
     if archive is not None:
         options.archive = archive
     settings = settings or Settings()

@@ -23,7 +23,7 @@ import numpy as np
 
 from . import __version__
 from .config import Settings
-from .errors import CheckTimeout, CheckUnavailable, InputError, VerilensError
+from .errors import CheckTimeout, CheckUnavailable, InputError, UsageError, VerilensError
 from .evidence import (
     Artifact,
     ArtifactKind,
@@ -273,10 +273,8 @@ def _run_one(check: Check, ctx: Context) -> CheckResult:
 def select_checks(kind: str, options: Options) -> list[Check]:
     """The checks that will run for an input of ``kind``, dependencies first."""
     registry = load_checks()
+    validate_options(options)
     if options.checks is not None:
-        unknown = options.checks - registry.keys()
-        if unknown:
-            raise VerilensError(f"unknown check id(s): {', '.join(sorted(unknown))}")
         wanted = set(options.checks)
         stack = list(wanted)
         while stack:  # pull in what the wanted checks read
@@ -288,6 +286,14 @@ def select_checks(kind: str, options: Options) -> list[Check]:
     else:
         chosen = [c for c in registry.values() if c.default]
     return [c for c in chosen if c.id not in options.skip]
+
+
+def validate_options(options: Options) -> None:
+    """Refuse unknown check ids (a usage error, reported before any input is opened)."""
+    registry = load_checks()
+    unknown = ((options.checks or set()) | options.skip) - registry.keys()
+    if unknown:
+        raise UsageError(f"unknown check id(s): {', '.join(sorted(unknown))} (see `verilens checks`)")
 
 
 ProgressFn = Callable[[str, CheckResult], None]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import threading
 import warnings
 from dataclasses import dataclass, field
@@ -260,11 +261,15 @@ def open_media(path: str | os.PathLike[str], limits: Limits | None = None, *, ur
     p = Path(path)
     name = p.name or str(p)
     if not p.exists():
+        if p.is_symlink():
+            raise InputError(f"{name}: a broken symbolic link (its target does not exist)")
         raise InputError(f"{name}: no such file")
     if p.is_dir():
         raise InputError(f"{name}: is a folder, not a file")
     try:
         st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{name}: not a regular file (a pipe, device or socket); refused")
         with open(p, "rb") as f:
             head = f.read(HEAD_BYTES)
     except PermissionError as exc:
