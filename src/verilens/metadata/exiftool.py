@@ -59,7 +59,7 @@ class ExifToolBridge:
         import exiftool
 
         et = exiftool.ExifTool(executable=exe, common_args=list(COMMON_ARGS), encoding="utf-8")
-        et.run()
+        _start_in_owner_thread(et)
         self._et = et
         self.version = str(et.version)
         return et
@@ -142,6 +142,34 @@ class ExifToolBridge:
                 except Exception:
                     self._et = et
                     self._kill()
+
+
+def _start_in_owner_thread(et: Any) -> None:
+    """Start exiftool from a thread that lives as long as the process.
+
+    PyExifTool asks Linux to end exiftool when the thread that started it exits
+    (``PR_SET_PDEATHSIG``); checks run in short-lived worker threads, so the process is
+    started from a dedicated thread that waits for it.
+    """
+    started = threading.Event()
+    errors: list[BaseException] = []
+
+    def owner() -> None:
+        try:
+            et.run()
+        except BaseException as exc:  # reported to the caller below
+            errors.append(exc)
+            started.set()
+            return
+        started.set()
+        proc = getattr(et, "_process", None)
+        if proc is not None:
+            proc.wait()
+
+    threading.Thread(target=owner, name="exiftool-owner", daemon=True).start()
+    started.wait()
+    if errors:
+        raise CheckUnavailable(f"exiftool could not be started: {errors[0]}")
 
 
 _default: ExifToolBridge | None = None
