@@ -48,6 +48,28 @@ def test_check_json_lines_one_per_input_and_batch_goes_on(tmp_path: Path) -> Non
     assert list((tmp_path / "out").glob("*/report.json"))
 
 
+def test_hostile_batch_each_input_a_clean_error(tmp_path: Path) -> None:
+    from tests.intake.test_media import png_bomb
+
+    folder = tmp_path / "tip"
+    folder.mkdir()
+    png_bomb(folder / "bomb.png")
+    full = write_jpeg(folder / "full.jpg", natural_image(800, 600)).read_bytes()
+    (folder / "truncated.jpg").write_bytes(full[: len(full) // 3])
+    (folder / "notes.jpg").write_text("a text file named .jpg")
+    (folder / "zero.jpg").write_bytes(b"")
+    (folder / "dangling.jpg").symlink_to(folder / "gone.jpg")
+    proc = run("check", str(folder), "--json", "--checks", FAST)
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    reports = {Path(r["input"]["path"]).name: r for r in map(json.loads, proc.stdout.splitlines())}
+    assert set(reports) == {"bomb.png", "full.jpg", "truncated.jpg", "notes.jpg", "zero.jpg", "dangling.jpg"}
+    assert reports["full.jpg"]["state"] == "ok"
+    for name, pattern in [("bomb.png", "decompression bomb"), ("truncated.jpg", "truncated|corrupt"),
+                          ("notes.jpg", "text"), ("zero.jpg", "empty"), ("dangling.jpg", "broken")]:
+        assert reports[name]["state"] == "error", name
+        assert __import__("re").search(pattern, reports[name]["error"]), reports[name]["error"]
+
+
 def test_usage_errors_exit_2() -> None:
     assert run("check").returncode == 2
     assert run("check", "x.jpg", "--claim-time", "yesterday").returncode == 2

@@ -135,3 +135,36 @@ def test_corrupt_video_is_clean_error(tmp_path: Path) -> None:
     bad.write_bytes(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2" + b"\x00" * 100)
     with pytest.raises(InputError, match="video"):
         open_media(bad)
+
+
+@pytest.mark.parametrize(("fmt", "mime"), [("HEIF", "image/heic"), ("AVIF", "image/avif")])
+def test_heif_family_decoded(tmp_path: Path, fmt: str, mime: str) -> None:
+    import pillow_heif
+
+    pillow_heif.register_heif_opener()
+    pillow_heif.register_avif_opener() if hasattr(pillow_heif, "register_avif_opener") else None
+    path = tmp_path / "photo.bin"
+    Image.fromarray(natural_image(64, 48)).save(path, format=fmt, quality=90)
+    item = open_media(path)
+    assert item.mime == mime and (item.width, item.height) == (64, 48)
+
+
+def test_video_probed(tmp_path: Path) -> None:
+    import av
+
+    path = tmp_path / "clip.bin"
+    with av.open(str(path), "w", format="mp4") as out:
+        stream = out.add_stream("mpeg4", rate=10)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for i in range(20):
+            frame = av.VideoFrame.from_ndarray(natural_image(64, 48, seed=i), format="rgb24")
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+    item = open_media(path)
+    assert item.kind == "video" and item.mime == "video/mp4"
+    assert (item.width, item.height) == (64, 48)
+    assert item.duration_s == pytest.approx(2.0, abs=0.25)
+    with pytest.raises(LimitExceeded, match="lasts"):
+        open_media(path, Limits(max_video_s=1.0))
