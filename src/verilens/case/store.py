@@ -629,9 +629,14 @@ class CaseStore:
         return self._write(tx)
 
     # -- export and verify
-    def export(self, case_id: str, fmt: ExportFormat | str, out_path: str | os.PathLike[str]) -> Path:
+    def export(self, case_id: str, fmt: ExportFormat | str, out_path: str | os.PathLike[str],
+               base_url: str | None = None) -> Path:
         """Write the case as ``html`` (self-contained), ``pdf``, ``json`` or ``jsonld``
-        (schema.org ClaimReview + MediaReview); the export is logged with its SHA-256."""
+        (schema.org ClaimReview + MediaReview); the export is logged with its SHA-256.
+
+        ``base_url`` is the published fact-check's URL (JSON-LD ``url``); when ``out_path``
+        is a folder the file is named ``case-ID.FMT`` inside it.
+        """
         from ..report import write_report
 
         fmt = str(fmt).lower()
@@ -642,7 +647,7 @@ class CaseStore:
         if out.is_dir():
             out = out / f"case-{case_id}.{fmt}"
         out.parent.mkdir(parents=True, exist_ok=True)
-        write_report(case, fmt, out)
+        write_report(case, fmt, out, base_url=base_url)
         from .blobs import sha256_file
 
         self.log(case_id, "exported", {"format": fmt, "sha256": sha256_file(out), "name": out.name})
