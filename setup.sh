@@ -54,8 +54,8 @@ if [ "${VERILENS_SETUP_NO_DEMO:-}" = "1" ]; then
   exit 0
 fi
 
-echo "setup: running the demo: verilens check examples/ --out out/demo" >&2
-.venv/bin/verilens check examples/ --out out/demo
+echo "setup: running the demo: verilens check examples/*.jpg --out out/demo" >&2
+.venv/bin/verilens check examples/*.jpg --out out/demo
 echo
 echo "Done. Reports (report.json per photo) and heatmaps are in: $(pwd)/out/demo"
 echo "Try: .venv/bin/verilens check --help"
