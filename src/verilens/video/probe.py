@@ -12,7 +12,7 @@ import math
 import os
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from ..errors import InputError
@@ -294,12 +294,12 @@ def parse_quicktime_time(value: Any, *, assume_utc: bool) -> dict[str, Any] | No
         aware = naive.replace(tzinfo=timezone(off))
         offset = aware.strftime("%z")
         offset = offset[:3] + ":" + offset[3:]
-        return {"value": aware.isoformat(), "utc": aware.astimezone(timezone.utc).isoformat(),
+        return {"value": aware.isoformat(), "utc": aware.astimezone(UTC).isoformat(),
                 "offset": offset}
     if assume_utc:
         if y <= 1904 and mo == 1 and d == 1:  # epoch of the QuickTime clock: field unset
             return None
-        aware = naive.replace(tzinfo=timezone.utc)
+        aware = naive.replace(tzinfo=UTC)
         return {"value": naive.isoformat(), "utc": aware.isoformat(), "offset": "+00:00"}
     return {"value": naive.isoformat(), "utc": None, "offset": None}
 
