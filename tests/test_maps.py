@@ -110,17 +110,27 @@ def test_mask_to_geojson_covers_exact_cells() -> None:
 
 
 def test_land_geojson_agrees_with_mask(no_network: None) -> None:
-    from matplotlib.path import Path as MplPath
-
     gj = maps.land_geojson()
     assert gj["type"] == "FeatureCollection" and len(gj["features"]) > 50
-    outer = [MplPath(np.array(f["geometry"]["coordinates"][0])) for f in gj["features"]]
     rng = np.random.default_rng(0)
     lat = rng.uniform(-60, 75, 400)
     lon = rng.uniform(-180, 180, 400)
-    in_poly = np.array([any(p.contains_point((x, y)) for p in outer) for x, y in zip(lon, lat, strict=True)])
+    in_poly = np.zeros(400, dtype=bool)
+    for f in gj["features"]:
+        rings = f["geometry"]["coordinates"]
+        inside = maps.points_in_polygon(lat, lon, [(y, x) for x, y in rings[0]])
+        for hole in rings[1:]:
+            inside &= ~maps.points_in_polygon(lat, lon, [(y, x) for x, y in hole])
+        in_poly |= inside
     agree = float((in_poly == maps.is_land(lat, lon)).mean())
     assert agree > 0.95  # 0.25° polygons vs the 0.05° mask: only coasts may differ
+
+
+def test_points_in_polygon_square_and_triangle() -> None:
+    square = [(0.0, 0.0), (0.0, 2.0), (2.0, 2.0), (2.0, 0.0)]
+    assert maps.points_in_polygon([1.0, 3.0, 1.0], [1.0, 1.0, -0.5], square).tolist() == [True, False, False]
+    tri = [(0.0, 0.0), (0.0, 4.0), (4.0, 0.0)]
+    assert maps.points_in_polygon([1.0, 3.0], [1.0, 3.0], tri).tolist() == [True, False]
 
 
 def test_basemap_png_is_png() -> None:

@@ -333,6 +333,27 @@ def to_pixels(lat: Any, lon: Any, bounds: Bounds, width: int, height: int) -> tu
     return x, y
 
 
+def points_in_polygon(lat: Any, lon: Any, polygon: Sequence[tuple[float, float]]) -> np.ndarray:
+    """Whether points lie inside a simple polygon of (lat, lon) vertices (even-odd rule).
+
+    Planar test in degrees (fine for polygons that do not cross the antimeridian or a pole).
+    """
+    y = np.asarray(lat, dtype=np.float64)
+    x = np.asarray(lon, dtype=np.float64)
+    inside = np.zeros(np.broadcast(y, x).shape, dtype=bool)
+    pts = list(polygon)
+    n = len(pts)
+    for i in range(n):
+        y1, x1 = pts[i]
+        y2, x2 = pts[(i + 1) % n]
+        if y1 == y2:
+            continue
+        cond = (y1 > y) != (y2 > y)
+        xc = x1 + (y - y1) * (x2 - x1) / (y2 - y1)
+        inside ^= cond & (x < xc)
+    return inside
+
+
 def mask_to_geojson(mask: np.ndarray, bounds: Bounds, properties: dict[str, Any] | None = None,
                     max_rects: int = 200_000) -> dict[str, Any]:
     """A boolean cell mask over ``bounds`` as one GeoJSON MultiPolygon feature.
@@ -482,14 +503,15 @@ def render_map(
     for ring in rings:
         poly(ring_polygon(ring.lat, ring.lon, ring.radius_km), ring.color, ring.width_px)
         if ring.label:
-            x, y = to_pixels(ring.lat, ring.lon, bounds, width, height)
-            draw.text((float(x) + 6, float(y) + 6), _clean_label(ring.label), fill=ring.color, font=font)
+            rx, ry = to_pixels(ring.lat, ring.lon, bounds, width, height)
+            draw.text((float(rx) + 6, float(ry) + 6), _clean_label(ring.label), fill=ring.color, font=font)
     for line in lines:
         poly(list(line.points), line.color, line.width_px)
     for p in points:
         if not (math.isfinite(p.lat) and math.isfinite(p.lon)):
             continue
-        x, y = (float(v) for v in to_pixels(p.lat, p.lon, bounds, width, height))
+        px, py = to_pixels(p.lat, p.lon, bounds, width, height)
+        x, y = float(px), float(py)
         r = max(1, p.radius_px)
         draw.ellipse([x - r, y - r, x + r, y + r], fill=p.color, outline=(255, 255, 255))
         if p.label:
@@ -502,14 +524,14 @@ def render_map(
         box = draw.textbbox((6, 4), t, font=font)
         draw.rectangle([box[0] - 3, box[1] - 2, box[2] + 3, box[3] + 2], fill=(255, 255, 255))
         draw.text((6, 4), t, fill=INK, font=font)
-    y = height - 6
+    ly: float = height - 6
     for text, color in reversed(list(legend)):
         t = _clean_label(text)
         bb = draw.textbbox((0, 0), t, font=font)
         th = bb[3] - bb[1] + 4
-        y -= th
-        draw.rectangle([6, y, 6 + th - 4, y + th - 4], fill=tuple(color), outline=INK)
-        draw.text((10 + th, y - 2), t, fill=INK, font=font)
+        ly -= th
+        draw.rectangle((6, ly, 6 + th - 4, ly + th - 4), fill=(int(color[0]), int(color[1]), int(color[2])), outline=INK)
+        draw.text((10 + th, ly - 2), t, fill=INK, font=font)
     if attribution:
         small = _font(10)
         bb = draw.textbbox((0, 0), ATTRIBUTION, font=small)
@@ -599,7 +621,7 @@ def _build_data_files(out_dir: Path) -> None:  # pragma: no cover - maintainer t
 __all__ = [
     "ATTRIBUTION", "Bounds", "EARTH_RADIUS_KM", "MapLayer", "MapLine", "MapPoint", "MapRing", "WORLD",
     "basemap", "basemap_png", "destination_point", "is_land", "land_geojson", "land_mask", "map_size",
-    "mask_to_geojson", "pixel_centres", "render_map", "ring_polygon", "to_pixels",
+    "mask_to_geojson", "pixel_centres", "points_in_polygon", "render_map", "ring_polygon", "to_pixels",
 ]
 
 
