@@ -1,1 +1,167 @@
 """Checks of the provenance domain (registered on import by verilens.pipeline)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import CheckUnavailable
+from ..evidence import ArtifactKind, Finding, Question, State
+from ..pipeline import Context, register
+from .archive import SEARCH_PARAMETERS, Archive
+from .catalog import is_url, normalise_time
+from .reverse_search import reverse_search_links
+
+
+def _claim_start(claim_time: str | None) -> str | None:
+    if not claim_time:
+        return None
+    try:
+        return normalise_time(claim_time)
+    except Exception:
+        return None
+
+
+def earliest_and_predates(matches: list[dict[str, Any]], claim_time: str | None
+                          ) -> tuple[dict[str, Any] | None, bool | None]:
+    """The earliest first-seen match and whether it predates the claimed time.
+
+    Parameters
+    ----------
+    matches : list of dict
+        Match dicts (``first_seen`` ISO UTC or None).
+    claim_time : str or None
+        Claimed time, ISO 8601; a date means its start (00:00 UTC), a time without offset
+        is read as UTC.
+
+    Returns
+    -------
+    (earliest, predates)
+        ``earliest`` is ``{"id", "path", "source_url", "first_seen"}`` or None when no match
+        has a first-seen time; ``predates`` is None without a claimed time or earliest.
+    """
+    dated = [m for m in matches if m.get("first_seen")]
+    if not dated:
+        return None, None
+    e = min(dated, key=lambda m: m["first_seen"])
+    earliest = {k: e.get(k) for k in ("id", "path", "source_url", "first_seen")}
+    start = _claim_start(claim_time)
+    if start is None:
+        return earliest, None
+    return earliest, bool(e["first_seen"] < start)
+
+
+def _montage(query: np.ndarray, thumbs: list[bytes]) -> np.ndarray:
+    from io import BytesIO
+
+    from PIL import Image
+
+    tiles = [Image.fromarray(np.ascontiguousarray(query[:, :, :3]))]
+    for t in thumbs:
+        try:
+            tiles.append(Image.open(BytesIO(t)).convert("RGB"))
+        except Exception:
+            continue
+    hgt = 160
+    scaled = [im.resize((max(1, round(im.width * hgt / im.height)), hgt)) for im in tiles]
+    canvas = Image.new("RGB", (sum(s.width for s in scaled) + 8 * (len(scaled) - 1), hgt), (255, 255, 255))
+    x = 0
+    for s in scaled:
+        canvas.paste(s, (x, 0))
+        x += s.width + 8
+    return np.asarray(canvas)
+
+
+@register(
+    "provenance.archive",
+    Question.PROVENANCE,
+    version="1",
+    applies_to=("image",),
+    budget_s=60,
+    parameters=SEARCH_PARAMETERS,
+    caveat=(
+        "Stills only (videos: video.provenance searches every keyframe). "
+        "How to read: each match is an item in your own archive judged to be a copy of this picture "
+        "(same picture resized, recompressed, cropped, bordered, captioned, overlaid, mirrored, rotated or "
+        "shown inside a larger picture), with where and when it was first seen. If the earliest copy was "
+        "seen before the claimed time, the picture is likely recycled. What it cannot show: it only knows "
+        "what was added to the archive, and first-seen times are only as good as what was recorded; no "
+        "match means only that the archive holds no copy; a re-shot scene (a new photo of the same place) "
+        "is not a copy; heavy crops (less than about a third of the picture left), strong perspective and "
+        "mirrored-and-cropped copies can be missed."
+    ),
+)
+def archive_check(ctx: Context) -> Finding:
+    db = ctx.options.archive
+    if not db:
+        return Finding(State.NOT_APPLICABLE,
+                       "No archive given: add one with --archive DB (build it with 'verilens archive add') "
+                       "to search for earlier copies.")
+    if not is_url(db) and not Path(db).is_file():
+        raise CheckUnavailable(f"no archive at {db} (create it with 'verilens archive add ... --archive {db}')")
+    archive = Archive.open(db)
+    try:
+        ctx.check_time()
+        query_img: np.ndarray
+        all_matches: dict[int, dict[str, Any]] = {}
+        low = False
+        query_img = ctx.media.rgb()
+        res = archive.query(query_img, top_k=10)
+        low = res.low_quality and not res.matches
+        for m in res.matches:
+            all_matches[m.id] = m.to_dict()
+        searched = "the picture"
+        matches = sorted(all_matches.values(), key=lambda d: (-d["similarity"], d["distance"], d["id"]))[:10]
+        for d in matches:
+            d["identical_file"] = d.get("sha256") == ctx.media.sha256
+        earliest, predates = earliest_and_predates(matches, ctx.claim.time)
+        details: dict[str, Any] = {"matches": matches, "earliest": earliest, "predates_claim": predates,
+                                   "archive": archive.name, "archive_items": archive.stats()["items"]}
+        if not matches:
+            if low:
+                return Finding(State.INCONCLUSIVE,
+                               "The picture is too flat or uniform for a reliable hash; the archive was not searched "
+                               "meaningfully.", details=details)
+            return Finding(State.NOT_FOUND,
+                           f"No copy of {searched} among the {details['archive_items']} item(s) of the archive.",
+                           score=0.0, details=details)
+        art = []
+        thumbs = [t for t in (archive.thumbnail(d["id"]) for d in matches[:5]) if t]
+        if thumbs:
+            art.append(ctx.save_image("matches", _montage(query_img, thumbs), ArtifactKind.IMAGE,
+                                      "The query (left) and its archived copies, best first"))
+        top = matches[0]
+        text = f"{len(matches)} archived copy(ies) found; best: {Path(str(top['path'])).name} ({top['transform']})."
+        if earliest:
+            text += f" Earliest first seen {earliest['first_seen']}"
+            text += f" at {earliest['source_url']}." if earliest.get("source_url") else "."
+        if predates:
+            text += " That is before the claimed time: the picture is likely recycled."
+        elif predates is False:
+            text += " That is not before the claimed time."
+        return Finding(State.FOUND, text, score=float(top["similarity"]), details=details, artifacts=art)
+    finally:
+        archive.close()
+
+
+@register(
+    "provenance.reverse_search",
+    Question.PROVENANCE,
+    version="1",
+    applies_to=("image", "video"),
+    budget_s=5,
+    caveat=(
+        "How to read: ready-made links to search the public engines (Google Lens, Bing, Yandex, TinEye) for "
+        "this media's URL; nothing is sent until you open one. What it cannot show: the engines index only "
+        "part of the web, rank by their own rules and change their link formats; a local file has no URL "
+        "and must be uploaded by you, which shares it with that service."
+    ),
+)
+def reverse_search_check(ctx: Context) -> Finding:
+    info = reverse_search_links(ctx.media.url)
+    if not info["links"]:
+        return Finding(State.NOT_APPLICABLE, str(info["note"]), details=info)
+    return Finding(State.INCONCLUSIVE, "Reverse-search links ready (nothing sent): open them to search the "
+                   "public engines for this URL.", details=info)

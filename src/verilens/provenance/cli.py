@@ -1,9 +1,193 @@
-"""CLI commands of the provenance domain, added to the main app by verilens.cli."""
+"""CLI commands of the provenance domain, added to the main app by verilens.cli.
+
+``verilens archive add|search|stats``.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated, Any
+
 import typer
+
+from ..cli_common import command_errors, emit_json, err, out, safe_text
+
+archive_app = typer.Typer(
+    name="archive",
+    help="A searchable archive of every picture and video the newsroom has seen.",
+    no_args_is_help=True,
+)
+
+ArchiveOpt = Annotated[str | None, typer.Option(
+    "--archive", help="Archive database: a file path (SQLite) or a URL (postgresql+psycopg://...). "
+                      "Default $VERILENS_HOME/archive.db.")]
+
+
+def _db(archive: str | None) -> str:
+    from .catalog import default_db
+
+    return archive or str(default_db())
+
+
+@archive_app.command("add")
+def add_cmd(
+    inputs: Annotated[list[str], typer.Argument(metavar="PATH...", help="Files, folders (recursive), or CSV/JSONL "
+                                                "manifests with columns path, source_url, first_seen.")],
+    source_url: Annotated[str | None, typer.Option("--source-url", help="Where these files were found.")] = None,
+    first_seen: Annotated[str | None, typer.Option("--first-seen", help="When they were first seen (ISO 8601).")] = None,
+    archive: ArchiveOpt = None,
+    dask: Annotated[str | None, typer.Option("--dask", help="Hash on Dask: 'local' or a scheduler tcp://host:8786.")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Hashing threads / local workers.")] = 2,
+    batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=10000, help="Items per catalog commit.")] = 64,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as one JSON document.")] = False,
+) -> None:
+    """Add files to the archive (resumable: a re-run skips what is already there)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from .archive import Archive
+    from .catalog import normalise_time
+    from .ingest import collect_entries, ingest
+
+    with command_errors():
+        normalise_time(first_seen)  # a bad time is a usage error before any work
+        entries, errors = collect_entries(inputs, source_url=source_url, first_seen=first_seen)
+        for e in entries:
+            if e.first_seen:
+                normalise_time(e.first_seen)
+        arch = Archive.open(_db(archive))
+        try:
+            with Progress(TextColumn("hashing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                          console=err, transient=True, disable=not err.is_terminal) as bar:
+                task = bar.add_task("add", total=len(entries))
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                result = ingest(arch, entries, dask=dask, workers=workers, batch_size=batch_size,
+                                progress=progress)
+        finally:
+            arch.close()
+        result.errors = errors + result.errors
+    if json_out:
+        emit_json(result.to_dict())
+        return
+    out.print(f"added {result.added}, skipped {result.skipped} (already archived"
+              f"{f'; {result.sources_added} new sighting(s) recorded' if result.sources_added else ''}), "
+              f"errors {len(result.errors)}")
+    for bad in result.errors[:50]:
+        out.print(f"  [red]✗[/] {safe_text(bad.get('error'))}")
+
+
+def _search_one(arch: Any, path: str, top: int) -> dict[str, Any]:
+    from ..errors import VerilensError
+    from ..intake.media import sha256_file
+    from .ingest import _keyframes, _looks_like_video
+
+    q: dict[str, Any] = {"path": path}
+    try:
+        p = Path(path)
+        if not p.is_file():
+            raise VerilensError(f"{path}: no such file")
+        q["sha256"] = sha256_file(p)
+        with open(p, "rb") as fh:
+            head = fh.read(16)
+        if _looks_like_video(head):
+            from ..config import Limits
+
+            best: dict[int, dict[str, Any]] = {}
+            frames = _keyframes(str(p), Limits.from_env())
+            for t, rgb in frames:
+                for m in arch.search_image(rgb, top_k=top):
+                    d = m.to_dict()
+                    d["query_time_s"] = t
+                    if m.id not in best or d["similarity"] > best[m.id]["similarity"]:
+                        best[m.id] = d
+            q.update({"kind": "video", "keyframes": len(frames)})
+            matches = sorted(best.values(), key=lambda d: (-d["similarity"], d["distance"], d["id"]))[:top]
+        else:
+            res = arch.search_path(p, top_k=top)
+            q.update({"kind": "image", "pdq": res.pdq, "pdq_quality": res.quality, "low_quality": res.low_quality,
+                      "keypoints": res.keypoints})
+            matches = [m.to_dict() for m in res.matches]
+        return {"query": q, "state": "ok", "matches": matches}
+    except VerilensError as exc:
+        return {"query": q, "state": "error", "error": str(exc), "matches": []}
+    except Exception as exc:  # a hostile file: report it, go on with the others
+        return {"query": q, "state": "error", "error": f"{type(exc).__name__}: {exc}"[:500], "matches": []}
+
+
+@archive_app.command("search")
+def search_cmd(
+    inputs: Annotated[list[str], typer.Argument(metavar="PATH...", help="Pictures or videos to look for.")],
+    top: Annotated[int, typer.Option("--top", min=1, max=1000, help="Most matches per query.")] = 10,
+    archive: ArchiveOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="One JSON object per query (JSON Lines).")] = False,
+) -> None:
+    """Find earlier copies of pictures (and video keyframes) in the archive.
+
+    Only items judged to be copies are listed: PDQ within 31 bits (any rotation/mirror),
+    or at least 15 keypoints agreeing with one similarity transform.
+    """
+    from ..errors import UsageError
+    from .archive import Archive
+    from .catalog import is_url
+
+    with command_errors():
+        db = _db(archive)
+        if not is_url(db) and not Path(db).is_file():
+            raise UsageError(f"no archive at {db} (create it with 'verilens archive add')")
+        arch = Archive.open(db)
+        try:
+            for path in inputs:
+                res = _search_one(arch, path, top)
+                if json_out:
+                    emit_json(res)
+                    continue
+                if res["state"] == "error":
+                    out.print(f"[bold red]✗[/] {safe_text(path)}: {safe_text(res['error'])}")
+                    continue
+                out.print(f"[bold]{safe_text(path)}[/]: {len(res['matches'])} copy(ies)")
+                for m in res["matches"]:
+                    when = m["first_seen"] or "first seen unknown"
+                    t = f" @ {m['frame_time_s']:.2f} s" if m.get("frame_time_s") is not None else ""
+                    out.print(f"  {m['similarity']:.2f}  {safe_text(m['transform'])}  {safe_text(m['path'])}{t}  "
+                              f"{safe_text(when)}  {safe_text(m['source_url'] or '')}")
+        finally:
+            arch.close()
+
+
+@archive_app.command("stats")
+def stats_cmd(
+    archive: ArchiveOpt = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print one JSON document.")] = False,
+) -> None:
+    """Counts, first-seen range and index shape of the archive."""
+    from ..errors import UsageError
+    from .archive import Archive
+    from .catalog import is_url
+
+    with command_errors():
+        db = _db(archive)
+        if not is_url(db) and not Path(db).is_file():
+            raise UsageError(f"no archive at {db}")
+        arch = Archive.open(db)
+        try:
+            st = arch.stats()
+        finally:
+            arch.close()
+    if json_out:
+        emit_json(st)
+        return
+    for k, v in st.items():
+        out.print(f"{k}: {safe_text(v)}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this domain's commands to the main app."""
+    app.add_typer(archive_app, name="archive")

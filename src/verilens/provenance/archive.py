@@ -1,0 +1,680 @@
+"""The provenance archive: catalog + faiss indexes + two-stage search.
+
+Library API (stable; the video domain calls it)::
+
+    from verilens.provenance import Archive
+    with Archive.open("archive.db") as archive:          # or a SQLAlchemy URL
+        archive.add_path("photo.jpg", source_url="https://...", first_seen="2022-03-01")
+        archive.add_video_frames("clip.mp4", sha256, [(0.0, rgb0), (4.2, rgb1)])
+        for m in archive.search_image(rgb, top_k=10):
+            print(m.to_dict())
+
+Decision rule (what ``search_image`` returns, i.e. what is judged a copy):
+
+* **first stage** — some dihedral variant of the query's PDQ hash is within 31 bits (PDQ's
+  published threshold) of an archived hash, both of PDQ quality >= 50; or
+* **second stage** — at least 15 ORB keypoint matches agree with one similarity transform
+  (RANSAC, 6 px), between the query and a candidate proposed by the descriptor index.
+
+Anything else is not returned: an unrelated query gets an empty list.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..config import home
+from ..errors import InputError, VerilensError
+from .catalog import (
+    SCHEMA_VERSION,
+    Base,
+    HashRow,
+    Item,
+    Meta,
+    Source,
+    is_url,
+    make_engine,
+    normalise_time,
+    now_iso,
+)
+from .features import MIN_INLIERS, Features, extract_features, verify
+from .hashing import (
+    PDQ_MATCH_THRESHOLD,
+    PDQ_MIN_QUALITY,
+    hamming,
+    pdq_dihedral,
+    pdq_hash,
+    pdq_similarity,
+)
+from .index import BinaryIndex, feature_index_for, pdq_index_for
+
+#: Longer side (px) of the copy hashed and described, on both the archive and query sides.
+HASH_SIDE = 512
+#: Keypoints stored per archived picture (for verification) and indexed (for candidates).
+FEATURES_STORED = 256
+FEATURES_INDEXED = 128
+#: Query side: longer side (px) and number of keypoints described.
+QUERY_SIDE = 768
+QUERY_FEATURES = 400
+#: Descriptor distance (bits) that counts as a vote for a candidate.
+VOTE_MAX_BITS = 56
+#: Neighbours looked up per query descriptor; candidates verified per query.
+VOTE_K = 6
+CANDIDATES = 8
+MIN_VOTES = 4
+
+SEARCH_PARAMETERS = {
+    "pdq_threshold_bits": PDQ_MATCH_THRESHOLD, "pdq_min_quality": PDQ_MIN_QUALITY,
+    "min_inliers": MIN_INLIERS, "hash_side_px": HASH_SIDE, "query_side_px": QUERY_SIDE,
+    "features_indexed": FEATURES_INDEXED, "features_stored": FEATURES_STORED,
+    "query_features": QUERY_FEATURES, "vote_max_bits": VOTE_MAX_BITS, "candidates": CANDIDATES,
+}
+
+
+@dataclass(frozen=True)
+class HashedPicture:
+    """Hashes of one picture (a still or a video keyframe); picklable for Dask workers."""
+
+    pdq: bytes
+    quality: int
+    features: bytes | None
+    frame_time_s: float | None = None
+
+
+@dataclass(frozen=True)
+class HashedItem:
+    """Everything the catalog stores about one file, computed away from the catalog."""
+
+    sha256: str
+    kind: str
+    path: str
+    width: int | None
+    height: int | None
+    thumbnail: bytes | None
+    pictures: tuple[HashedPicture, ...]
+
+
+def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPicture:
+    """PDQ hash and stored keypoints of one picture (reduced to :data:`HASH_SIDE` first).
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (H, W, 3), uint8
+    frame_time_s : float, optional
+        Time of a video keyframe, seconds from the start.
+    """
+    import cv2
+
+    arr = np.asarray(rgb)
+    if arr.ndim == 2:
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+    h, w = arr.shape[:2]
+    if max(h, w) > HASH_SIDE:
+        f = HASH_SIDE / max(h, w)
+        arr = cv2.resize(np.ascontiguousarray(arr[:, :, :3]), (max(1, round(w * f)), max(1, round(h * f))),
+                         interpolation=cv2.INTER_AREA)
+    ph = pdq_hash(arr)
+    feats = extract_features(arr, max_side=HASH_SIDE, n_keep=FEATURES_STORED)
+    return HashedPicture(ph.bits, ph.quality, feats.to_bytes() if len(feats) else None,
+                         None if frame_time_s is None else float(frame_time_s))
+
+
+@dataclass(frozen=True)
+class Match:
+    """An archived item judged to be a copy of the query.
+
+    Attributes
+    ----------
+    id : int
+        Catalog id of the archived item.
+    path : str
+        The archived original's path as added (first sighting).
+    source_url : str or None
+        URL of the earliest sighting (when known).
+    first_seen : str or None
+        Earliest first-seen time over all sightings (ISO 8601, UTC).
+    distance : int
+        PDQ Hamming distance (bits of 256) between the best dihedral variant of the query
+        and the archived picture. Crops and borders can match with large distances.
+    similarity : float
+        0..1. First-stage matches: ``1 - distance / 64``; geometrically verified matches:
+        ``0.5 + 0.5 * min(1, inliers / 60)``; the larger when both apply.
+    transform : str
+        How the query relates to the archived picture ("same framing", "crop 22%",
+        "embedded in larger image", "mirrored", "rotated 90°", ...).
+    frame_time_s : float or None
+        For a video item, the time of the matching keyframe; None for stills.
+    stage : str
+        ``pdq`` or ``local_features`` (the stage that decided).
+    inliers : int or None
+        Keypoint matches agreeing with the transform (second stage).
+    sha256 : str
+    kind : str
+        ``image`` or ``video``.
+    sources : int
+        Number of recorded sightings of the same bytes.
+    """
+
+    id: int
+    path: str
+    source_url: str | None
+    first_seen: str | None
+    distance: int
+    similarity: float
+    transform: str
+    frame_time_s: float | None = None
+    stage: str = "pdq"
+    inliers: int | None = None
+    sha256: str = ""
+    kind: str = "image"
+    sources: int = 1
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        d["similarity"] = round(float(self.similarity), 4)
+        return d
+
+
+@dataclass
+class QueryResult:
+    """Matches and what the query itself looked like."""
+
+    matches: list[Match]
+    pdq: str
+    quality: int
+    low_quality: bool
+    keypoints: int
+    candidates_verified: int = 0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass
+class AddOutcome:
+    """What adding one file did: ``added``, ``skipped`` (already there) or ``source_added``."""
+
+    status: str
+    item_id: int
+    sha256: str
+
+
+def _index_dir_for(name: str, db: str | Path | None, url: bool) -> Path:
+    if url:
+        key = hashlib.sha256(name.encode()).hexdigest()[:16]
+        return home() / "archive-index" / key
+    return Path(str(name) + ".index")
+
+
+class Archive:
+    """A searchable archive of everything the newsroom has seen.
+
+    Use :meth:`open`; close with :meth:`close` (or a ``with`` block). Thread-safe for
+    concurrent searches; writes are serialised.
+    """
+
+    def __init__(self, engine: Any, name: str, index_dir: Path) -> None:
+        self.engine = engine
+        self.name = name
+        self.index_dir = index_dir
+        self._lock = threading.RLock()
+        self._pdq: BinaryIndex = pdq_index_for(0)
+        self._feat: BinaryIndex = feature_index_for(0)
+        self._indexed_max = 0
+        self._indexed_rows = 0
+        self._dirty = False
+        self.rebuilt = False
+        self.caught_up = 0
+
+    # ------------------------------------------------------------------ open / close
+    @classmethod
+    def open(cls, db: str | Path | None = None) -> Archive:
+        """Open (creating when absent) an archive.
+
+        Parameters
+        ----------
+        db : str or Path, optional
+            A file path (SQLite, WAL journal) or a SQLAlchemy URL
+            (``postgresql+psycopg://user:pw@host/db``). Default ``$VERILENS_HOME/archive.db``.
+
+        Notes
+        -----
+        The faiss indexes live beside a file catalog (``<db>.index/``) or, for a URL, under
+        ``$VERILENS_HOME/archive-index/``. When their recorded state disagrees with the
+        catalog (a crash during ingest, a copy of the catalog alone), missing rows are added
+        or the indexes are rebuilt from the catalog.
+        """
+        engine, name = make_engine(db)
+        url = db is not None and is_url(db)
+        try:
+            Base.metadata.create_all(engine)
+            with Session(engine) as s, s.begin():
+                if s.get(Meta, "schema_version") is None:
+                    s.add(Meta(key="schema_version", value=SCHEMA_VERSION))
+        except Exception as exc:
+            engine.dispose()
+            raise VerilensError(f"cannot open the archive catalog {name}: {exc}") from exc
+        arch = cls(engine, name, _index_dir_for(name, db, url))
+        arch._load_indexes()
+        return arch
+
+    def close(self) -> None:
+        """Save the indexes if they changed and release the database."""
+        with self._lock:
+            if self._dirty:
+                self.save_indexes()
+            self.engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ indexes
+    def _catalog_state(self, s: Session) -> tuple[int, int]:
+        n, mx = s.execute(select(func.count(HashRow.id), func.max(HashRow.id))).one()
+        return int(n or 0), int(mx or 0)
+
+    def _load_indexes(self) -> None:
+        with Session(self.engine) as s:
+            n_rows, max_id = self._catalog_state(s)
+            loaded = False
+            state_path = self.index_dir / "state.json"
+            try:
+                st = json.loads(state_path.read_text())
+                if st.get("version") == 1 and int(st["max_hash_id"]) <= max_id:
+                    upto = int(st["max_hash_id"])
+                    n_upto = s.execute(select(func.count(HashRow.id)).where(HashRow.id <= upto)).scalar_one()
+                    if int(n_upto) == int(st["hash_rows"]):
+                        pdq = BinaryIndex.from_parts(st["pdq_kind"], st["pdq_params"],
+                                                     (self.index_dir / "pdq.faiss").read_bytes(),
+                                                     np.load(self.index_dir / "pdq.owners.npy"))
+                        feat = BinaryIndex.from_parts(st["feat_kind"], st["feat_params"],
+                                                      (self.index_dir / "feat.faiss").read_bytes(),
+                                                      np.load(self.index_dir / "feat.owners.npy"))
+                        self._pdq, self._feat = pdq, feat
+                        self._indexed_max, self._indexed_rows = upto, int(n_upto)
+                        loaded = True
+            except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+                loaded = False
+            if not loaded:
+                self._rebuild(s, n_rows)
+                return
+            if max_id > self._indexed_max:  # rows committed after the last save: add them
+                before = self._indexed_rows
+                self._index_rows(s, after_id=self._indexed_max)
+                self.caught_up = self._indexed_rows - before
+                self._dirty = True
+
+    def _rebuild(self, s: Session, n_rows: int) -> None:
+        self._pdq = pdq_index_for(n_rows)
+        self._feat = feature_index_for(n_rows * FEATURES_INDEXED)
+        self._indexed_max = 0
+        self._indexed_rows = 0
+        self._index_rows(s, after_id=0)
+        self.rebuilt = True
+        self._dirty = True
+
+    def _index_rows(self, s: Session, after_id: int, chunk: int = 5000) -> None:
+        last = after_id
+        while True:
+            rows = s.execute(
+                select(HashRow.id, HashRow.pdq, HashRow.quality, HashRow.features)
+                .where(HashRow.id > last).order_by(HashRow.id).limit(chunk)
+            ).all()
+            if not rows:
+                break
+            self._add_to_indexes([(r[0], r[1], r[2], r[3]) for r in rows])
+            last = rows[-1][0]
+
+    def _add_to_indexes(self, rows: Sequence[tuple[int, bytes, int, bytes | None]]) -> None:
+        with self._lock:
+            good = [(i, p) for i, p, q, _ in rows if q >= PDQ_MIN_QUALITY and len(p) == 32]
+            if good:
+                codes = np.frombuffer(b"".join(p for _, p in good), dtype=np.uint8).reshape(-1, 32)
+                self._pdq.add(codes, np.array([i for i, _ in good], np.int64))
+            descs: list[np.ndarray] = []
+            owners: list[np.ndarray] = []
+            for i, _, _, fb in rows:
+                if not fb:
+                    continue
+                try:
+                    f = Features.from_bytes(fb).head(FEATURES_INDEXED)
+                except ValueError:
+                    continue
+                if len(f):
+                    descs.append(f.desc)
+                    owners.append(np.full(len(f), i, np.int64))
+            if descs:
+                self._feat.add(np.concatenate(descs), np.concatenate(owners))
+            for i, *_ in rows:
+                self._indexed_max = max(self._indexed_max, int(i))
+            self._indexed_rows += len(rows)
+            self._dirty = True
+
+    def save_indexes(self) -> None:
+        """Write the indexes beside the catalog (atomically: state file last)."""
+        with self._lock:
+            want_pdq = pdq_index_for(self._pdq.ntotal).kind
+            want_feat = feature_index_for(self._feat.ntotal).kind
+            if want_pdq != self._pdq.kind or want_feat != self._feat.kind:
+                with Session(self.engine) as s:
+                    self._rebuild(s, self._catalog_state(s)[0])
+            d = self.index_dir
+            d.mkdir(parents=True, exist_ok=True)
+            state = d / "state.json"
+            if state.exists():
+                state.unlink()  # invalid while the files are replaced
+            for name, idx in (("pdq", self._pdq), ("feat", self._feat)):
+                tmp = d / f"{name}.faiss.tmp"
+                tmp.write_bytes(idx.to_bytes())
+                os.replace(tmp, d / f"{name}.faiss")
+                with open(d / f"{name}.owners.tmp", "wb") as fh:
+                    np.save(fh, idx.owners)
+                os.replace(d / f"{name}.owners.tmp", d / f"{name}.owners.npy")
+            st = {"version": 1, "hash_rows": self._indexed_rows, "max_hash_id": self._indexed_max,
+                  "pdq_kind": self._pdq.kind, "pdq_params": list(self._pdq.params),
+                  "feat_kind": self._feat.kind, "feat_params": list(self._feat.params)}
+            tmp = d / "state.json.tmp"
+            tmp.write_text(json.dumps(st))
+            os.replace(tmp, state)
+            self._dirty = False
+
+    def rebuild_indexes(self) -> None:
+        """Rebuild both indexes from the catalog and save them."""
+        with self._lock, Session(self.engine) as s:
+            self._rebuild(s, self._catalog_state(s)[0])
+        self.save_indexes()
+
+    # ------------------------------------------------------------------ adding
+    def known_paths(self, paths: Iterable[str]) -> set[str]:
+        """Which of these paths were already recorded as sightings (for resumable ingest)."""
+        out: set[str] = set()
+        plist = list(paths)
+        with Session(self.engine) as s:
+            for i in range(0, len(plist), 500):
+                chunk = plist[i:i + 500]
+                out.update(r[0] for r in s.execute(select(Source.path).where(Source.path.in_(chunk))))
+        return out
+
+    def add_hashed(self, batch: Sequence[tuple[HashedItem, str | None, str | None]]) -> list[AddOutcome]:
+        """Commit hashed items with their sightings in one transaction.
+
+        Parameters
+        ----------
+        batch : sequence of (HashedItem, source_url, first_seen)
+
+        Returns
+        -------
+        list of AddOutcome
+            In the order given. Bytes already in the archive are stored once: a new
+            sighting (path or URL) is recorded (``source_added``), a known one is skipped.
+        """
+        outcomes: list[AddOutcome] = []
+        new_rows: list[tuple[int, bytes, int, bytes | None]] = []
+        stamp = now_iso()
+        with self._lock, Session(self.engine) as s, s.begin():
+            shas = list({h.sha256 for h, _, _ in batch})
+            existing = {it.sha256: it for it in s.scalars(select(Item).where(Item.sha256.in_(shas)))} if shas else {}
+            for hashed, url, seen in batch:
+                seen_n = normalise_time(seen)
+                item = existing.get(hashed.sha256)
+                if item is not None:
+                    dup = s.execute(select(Source.id).where(Source.item_id == item.id, Source.path == hashed.path,
+                                                            (Source.source_url == url) if url is not None
+                                                            else Source.source_url.is_(None))).first()
+                    if dup is not None:
+                        outcomes.append(AddOutcome("skipped", item.id, item.sha256))
+                        continue
+                    s.add(Source(item_id=item.id, path=hashed.path, source_url=url, first_seen=seen_n,
+                                 added_at=stamp))
+                    if seen_n is not None and (item.first_seen is None or seen_n < item.first_seen):
+                        item.first_seen = seen_n
+                        if url:
+                            item.source_url = url
+                    elif item.source_url is None and url:
+                        item.source_url = url
+                    outcomes.append(AddOutcome("source_added", item.id, item.sha256))
+                    continue
+                quality = max((p.quality for p in hashed.pictures), default=None)
+                item = Item(sha256=hashed.sha256, kind=hashed.kind, path=hashed.path, source_url=url,
+                            first_seen=seen_n, added_at=stamp, width=hashed.width, height=hashed.height,
+                            quality=quality, thumbnail=hashed.thumbnail)
+                s.add(item)
+                s.flush()
+                s.add(Source(item_id=item.id, path=hashed.path, source_url=url, first_seen=seen_n, added_at=stamp))
+                rows = [HashRow(item_id=item.id, frame_time_s=p.frame_time_s, pdq=p.pdq, quality=p.quality,
+                                features=p.features) for p in hashed.pictures]
+                s.add_all(rows)
+                s.flush()
+                new_rows.extend((r.id, r.pdq, r.quality, r.features) for r in rows)
+                existing[hashed.sha256] = item
+                outcomes.append(AddOutcome("added", item.id, item.sha256))
+        if new_rows:
+            self._add_to_indexes(new_rows)
+        return outcomes
+
+    def add_path(self, path: str | Path, source_url: str | None = None,
+                 first_seen: str | None = None) -> AddOutcome:
+        """Hash one file (still, or a video's keyframes) and add it.
+
+        Raises
+        ------
+        InputError
+            The file cannot be read or decoded.
+        """
+        from .ingest import hash_file
+
+        hashed = hash_file(str(path))
+        return self.add_hashed([(hashed, source_url, first_seen)])[0]
+
+    def add_video_frames(self, path: str | Path, sha256: str, frames: Iterable[tuple[float, np.ndarray]],
+                         source_url: str | None = None, first_seen: str | None = None) -> AddOutcome:
+        """Add a video as one archive item with one hashed picture per keyframe.
+
+        Parameters
+        ----------
+        path : str or Path
+            The video as given (recorded, not read).
+        sha256 : str
+            SHA-256 of the video file.
+        frames : iterable of (time_s, rgb)
+            Keyframes: time in seconds from the start, (H, W, 3) uint8 pictures.
+        source_url, first_seen : str, optional
+        """
+        pics: list[HashedPicture] = []
+        thumb = None
+        from .decode import encode_thumbnail
+
+        for t, rgb in frames:
+            arr = np.asarray(rgb)
+            if arr.ndim not in (2, 3) or arr.size == 0:
+                continue
+            pics.append(hash_picture(arr, float(t)))
+            if thumb is None and arr.ndim == 3:
+                thumb = encode_thumbnail(np.ascontiguousarray(arr[:, :, :3]).astype(np.uint8))
+        if not pics:
+            raise InputError(f"{Path(path).name}: no keyframe to hash")
+        hashed = HashedItem(sha256=sha256, kind="video", path=str(path), width=None, height=None,
+                            thumbnail=thumb, pictures=tuple(pics))
+        return self.add_hashed([(hashed, source_url, first_seen)])[0]
+
+    # ------------------------------------------------------------------ search
+    def search_image(self, rgb: np.ndarray, top_k: int = 10) -> list[Match]:
+        """Archived items judged copies of a picture, best first (see the module's decision rule)."""
+        return self.query(rgb, top_k=top_k).matches
+
+    def search_path(self, path: str | Path, top_k: int = 10) -> QueryResult:
+        """Decode a still (reduced) and search it."""
+        from .decode import decode_reduced
+
+        dec = decode_reduced(path, side=QUERY_SIDE)
+        return self.query(dec.rgb, top_k=top_k)
+
+    def query(self, rgb: np.ndarray, top_k: int = 10) -> QueryResult:
+        """Two-stage search with details about the query (quality, keypoints, timings)."""
+        import time
+
+        import cv2
+
+        t0 = time.perf_counter()
+        arr = np.asarray(rgb)
+        if arr.ndim == 2:
+            arr = np.repeat(arr[:, :, None], 3, axis=2)
+        if arr.ndim != 3 or arr.shape[0] < 1 or arr.shape[1] < 1:
+            raise InputError(f"not a picture (array of shape {arr.shape})")
+        arr = np.ascontiguousarray(arr[:, :, :3]).astype(np.uint8, copy=False)
+        h, w = arr.shape[:2]
+        if max(h, w) > QUERY_SIDE:
+            f = QUERY_SIDE / max(h, w)
+            arr = cv2.resize(arr, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+        small = arr
+        if max(arr.shape[:2]) > HASH_SIDE:
+            f = HASH_SIDE / max(arr.shape[:2])
+            small = cv2.resize(arr, (max(1, round(arr.shape[1] * f)), max(1, round(arr.shape[0] * f))),
+                               interpolation=cv2.INTER_AREA)
+        variants = pdq_dihedral(small)
+        q0 = variants[0][1]
+        low = q0.low_quality
+        best: dict[int, tuple[int, str]] = {}  # hash row -> (distance, variant)
+        t1 = time.perf_counter()
+        if not low:
+            codes = np.frombuffer(b"".join(v.bits for _, v in variants), dtype=np.uint8).reshape(-1, 32)
+            with self._lock:
+                hits = self._pdq.range(codes, PDQ_MATCH_THRESHOLD)
+            for hit in hits:
+                cur = best.get(hit.owner)
+                if cur is None or hit.distance < cur[0]:
+                    best[hit.owner] = (hit.distance, variants[hit.query][0])
+        t2 = time.perf_counter()
+        qf = extract_features(arr, max_side=QUERY_SIDE, n_keep=QUERY_FEATURES)
+        verified: dict[int, Any] = {}
+        n_cand = 0
+        if len(qf) >= MIN_INLIERS:
+            with self._lock:
+                dist, own = self._feat.knn(qf.desc, VOTE_K)
+            votes: dict[int, int] = defaultdict(int)
+            for i in range(dist.shape[0]):
+                seen: set[int] = set()
+                for d, o in zip(dist[i], own[i], strict=False):
+                    if o >= 0 and d <= VOTE_MAX_BITS and int(o) not in seen:
+                        seen.add(int(o))
+                        votes[int(o)] += 1
+            cands = [o for o, v in sorted(votes.items(), key=lambda kv: -kv[1]) if v >= MIN_VOTES][:CANDIDATES]
+            n_cand = len(cands)
+            if cands:
+                with Session(self.engine) as s:
+                    blobs = dict(s.execute(select(HashRow.id, HashRow.features).where(HashRow.id.in_(cands))).all())
+                for o in cands:
+                    fb = blobs.get(o)
+                    if not fb:
+                        continue
+                    try:
+                        af = Features.from_bytes(fb)
+                    except ValueError:
+                        continue
+                    v = verify(qf, af)
+                    if v is not None:
+                        verified[o] = v
+        t3 = time.perf_counter()
+        matches = self._materialise(best, verified, variants, top_k)
+        t4 = time.perf_counter()
+        timings = {"pdq_ms": (t1 - t0) * 1e3, "first_stage_ms": (t2 - t1) * 1e3,
+                   "second_stage_ms": (t3 - t2) * 1e3, "catalog_ms": (t4 - t3) * 1e3}
+        return QueryResult(matches, q0.hex, q0.quality, low, len(qf), n_cand,
+                           {k: round(v, 3) for k, v in timings.items()})
+
+    def _materialise(self, best: dict[int, tuple[int, str]], verified: dict[int, Any],
+                     variants: list[Any], top_k: int) -> list[Match]:
+        rows = set(best) | set(verified)
+        if not rows:
+            return []
+        with Session(self.engine) as s:
+            hr = {r.id: r for r in s.execute(select(HashRow.id, HashRow.item_id, HashRow.frame_time_s, HashRow.pdq)
+                                             .where(HashRow.id.in_(rows))).all()}
+            items = {it.id: it for it in s.scalars(select(Item).where(Item.id.in_({r.item_id for r in hr.values()})))}
+            nsrc = dict(s.execute(select(Source.item_id, func.count(Source.id))
+                                  .where(Source.item_id.in_(list(items))).group_by(Source.item_id)).all())
+        per_item: dict[int, Match] = {}
+        for row_id in rows:
+            r = hr.get(row_id)
+            if r is None:
+                continue
+            it = items.get(r.item_id)
+            if it is None:
+                continue
+            pdq_d = min(hamming(v.bits, r.pdq) for _, v in variants) if len(r.pdq) == 32 else 256
+            sim, stage, transform, inl = 0.0, "pdq", "", None
+            if row_id in best:
+                d, name = best[row_id]
+                pdq_d = min(pdq_d, d)
+                sim = pdq_similarity(d)
+                transform = "same framing" if name == "original" else name
+            if row_id in verified:
+                v = verified[row_id]
+                vs = 0.5 + 0.5 * min(1.0, v.inliers / 60.0)
+                inl = v.inliers
+                if not transform:  # the first stage did not match: the geometry decides
+                    stage, transform = "local_features", v.transform
+                sim = max(sim, vs)
+            m = Match(id=it.id, path=it.path, source_url=it.source_url, first_seen=it.first_seen,
+                      distance=int(pdq_d), similarity=float(sim), transform=transform,
+                      frame_time_s=r.frame_time_s, stage=stage, inliers=inl, sha256=it.sha256,
+                      kind=it.kind, sources=int(nsrc.get(it.id, 1)))
+            cur = per_item.get(it.id)
+            if cur is None or (m.similarity, -m.distance) > (cur.similarity, -cur.distance):
+                per_item[it.id] = m
+        out = sorted(per_item.values(), key=lambda m: (-m.similarity, m.distance, m.id))
+        return out[:max(0, int(top_k))]
+
+    # ------------------------------------------------------------------ reading
+    def item_sources(self, item_id: int) -> list[dict[str, Any]]:
+        """Every sighting of an item, earliest first-seen first."""
+        with Session(self.engine) as s:
+            rows = s.scalars(select(Source).where(Source.item_id == item_id)).all()
+        out = [{"path": r.path, "source_url": r.source_url, "first_seen": r.first_seen, "added_at": r.added_at}
+               for r in rows]
+        return sorted(out, key=lambda d: (d["first_seen"] is None, d["first_seen"] or ""))
+
+    def thumbnail(self, item_id: int) -> bytes | None:
+        with Session(self.engine) as s:
+            return s.execute(select(Item.thumbnail).where(Item.id == item_id)).scalar_one_or_none()
+
+    def stats(self) -> dict[str, Any]:
+        """Counts, time range and index shape."""
+        with Session(self.engine) as s:
+            n_items = s.execute(select(func.count(Item.id))).scalar_one()
+            kinds = dict(s.execute(select(Item.kind, func.count(Item.id)).group_by(Item.kind)).all())
+            n_src = s.execute(select(func.count(Source.id))).scalar_one()
+            n_hash, _ = self._catalog_state(s)
+            low = s.execute(select(func.count(HashRow.id)).where(HashRow.quality < PDQ_MIN_QUALITY)).scalar_one()
+            lo, hi = s.execute(select(func.min(Item.first_seen), func.max(Item.first_seen))).one()
+        size = None
+        if not is_url(self.name) and Path(self.name).exists():
+            size = Path(self.name).stat().st_size
+        return {
+            "archive": self.name, "items": int(n_items), "images": int(kinds.get("image", 0)),
+            "videos": int(kinds.get("video", 0)), "sources": int(n_src), "hashed_pictures": int(n_hash),
+            "low_quality_pictures": int(low), "first_seen_min": lo, "first_seen_max": hi,
+            "catalog_bytes": size,
+            "index": {"pdq": {"kind": self._pdq.kind, "entries": self._pdq.ntotal,
+                              "memory_bytes": self._pdq.memory_bytes()},
+                      "features": {"kind": self._feat.kind, "entries": self._feat.ntotal,
+                                   "memory_bytes": self._feat.memory_bytes()},
+                      "path": str(self.index_dir)},
+        }
+
+
+__all__ = ["AddOutcome", "Archive", "HashedItem", "HashedPicture", "Match", "QueryResult", "SEARCH_PARAMETERS",
+           "hash_picture"]

@@ -1,0 +1,174 @@
+"""The archive catalog: SQLAlchemy tables, engine creation (SQLite file or database URL).
+
+The catalog is the truth of the archive; the faiss indexes beside it are derived from the
+``hashes`` table. One row in ``items`` per distinct file content (sha256); every place the
+same bytes were seen is a row in ``sources``; every hashed picture (a still, or a video
+keyframe with its time) is a row in ``hashes``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from sqlalchemy import (
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    create_engine,
+    event,
+)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from ..config import home
+from ..errors import UsageError
+
+SCHEMA_VERSION = "1"
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Item(Base):
+    """A distinct file content (sha256): a still picture or a video."""
+
+    __tablename__ = "vl_items"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    kind: Mapped[str] = mapped_column(String(8), nullable=False, default="image")
+    path: Mapped[str] = mapped_column(Text, nullable=False)
+    source_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    first_seen: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    added_at: Mapped[str] = mapped_column(String(40), nullable=False)
+    width: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    height: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    quality: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    thumbnail: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class Source(Base):
+    """One sighting of an item: where it was found, under which URL, first seen when."""
+
+    __tablename__ = "vl_sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("vl_items.id"), nullable=False, index=True)
+    path: Mapped[str] = mapped_column(Text, nullable=False)
+    source_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    first_seen: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    added_at: Mapped[str] = mapped_column(String(40), nullable=False)
+    __table_args__ = (Index("ix_vl_sources_path", "path"),)
+
+
+class HashRow(Base):
+    """A hashed picture: a still, or one keyframe of a video (``frame_time_s``)."""
+
+    __tablename__ = "vl_hashes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("vl_items.id"), nullable=False, index=True)
+    frame_time_s: Mapped[float | None] = mapped_column(Float, nullable=True)
+    pdq: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    quality: Mapped[int] = mapped_column(Integer, nullable=False)
+    features: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+
+
+class Meta(Base):
+    __tablename__ = "vl_meta"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+def default_db() -> Path:
+    """``$VERILENS_HOME/archive.db``."""
+    return home() / "archive.db"
+
+
+def is_url(db: str | Path) -> bool:
+    return isinstance(db, str) and "://" in db
+
+
+def make_engine(db: str | Path | None) -> tuple[Engine, str]:
+    """An engine for a path (SQLite, WAL) or a SQLAlchemy URL; returns (engine, display name).
+
+    Raises
+    ------
+    UsageError
+        A malformed URL or an unsupported driver.
+    """
+    if db is None:
+        db = default_db()
+    if is_url(db):
+        try:
+            url = make_url(str(db))
+        except Exception as exc:
+            raise UsageError(f"not a database URL: {db!r}") from exc
+        if url.drivername == "postgresql":
+            url = url.set(drivername="postgresql+psycopg")
+        try:
+            engine = create_engine(url, pool_pre_ping=True, future=True)
+        except Exception as exc:
+            raise UsageError(f"cannot use database URL {url.render_as_string(hide_password=True)}: {exc}") from exc
+        if engine.dialect.name == "sqlite":
+            _sqlite_pragmas(engine)
+        return engine, url.render_as_string(hide_password=True)
+    path = Path(db).expanduser()
+    if path.exists() and path.is_dir():
+        raise UsageError(f"{path} is a folder; give the archive database file")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(f"sqlite:///{path}", future=True, connect_args={"timeout": 30})
+    _sqlite_pragmas(engine)
+    return engine, str(path)
+
+
+def _sqlite_pragmas(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _rec) -> None:  # type: ignore[no-untyped-def]
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+
+def now_iso() -> str:
+    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
+
+
+def normalise_time(value: str | dt.datetime | None) -> str | None:
+    """An ISO 8601 time (or date) as a UTC ISO string that sorts correctly.
+
+    A date alone means its start (00:00 UTC); a time without an offset is read as UTC.
+
+    Raises
+    ------
+    UsageError
+        Not an ISO 8601 date or time.
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, dt.datetime):
+        t = value
+    else:
+        s = str(value).strip()
+        if s.endswith("Z") or s.endswith("z"):
+            s = s[:-1] + "+00:00"
+        try:
+            if len(s) == 10:
+                t = dt.datetime.combine(dt.date.fromisoformat(s), dt.time(0, 0))
+            else:
+                t = dt.datetime.fromisoformat(s)
+        except ValueError as exc:
+            raise UsageError(f"not an ISO 8601 time: {str(value)[:60]!r}") from exc
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.UTC)
+    return t.astimezone(dt.UTC).isoformat()
+
+
+__all__ = ["Base", "HashRow", "Item", "Meta", "SCHEMA_VERSION", "Source", "default_db", "is_url",
+           "make_engine", "normalise_time", "now_iso"]

@@ -1,0 +1,139 @@
+"""Reduced-size decoding of stills for hashing (the I/O edge of the hashing pipeline).
+
+JPEGs are decoded with libjpeg's DCT scaling (Pillow ``draft`` mode: 1/2, 1/4 or 1/8 of the
+size, the smallest that still covers the target), which skips most of the inverse DCT work;
+other formats are decoded in full and reduced. Hashes and keypoints are computed on the
+reduced copy, so archive and query sides see pictures of comparable size.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageOps
+
+from ..config import Limits
+from ..errors import InputError, LimitExceeded, UnsupportedMedia
+
+#: Longer side of the reduced copy, pixels.
+REDUCED_SIDE = 512
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A reduced working copy.
+
+    Attributes
+    ----------
+    rgb : ndarray, shape (h, w, 3), uint8
+        Orientation applied, longer side at most the requested size.
+    width, height : int
+        Size of the original picture (after orientation), pixels.
+    """
+
+    rgb: np.ndarray
+    width: int
+    height: int
+
+
+def _open(source: str | Path | bytes) -> Image.Image:
+    try:
+        if isinstance(source, bytes):
+            return Image.open(io.BytesIO(source))
+        return Image.open(source)
+    except FileNotFoundError as exc:
+        raise InputError(f"{source!s}: no such file") from exc
+    except Image.UnidentifiedImageError as exc:
+        name = "input" if isinstance(source, bytes) else Path(source).name
+        raise UnsupportedMedia(f"{name}: not a picture format that can be hashed") from exc
+    except OSError as exc:
+        raise InputError(f"{Path(str(source)).name if not isinstance(source, bytes) else 'input'}: cannot read ({exc})") from exc
+
+
+def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits: Limits | None = None,
+                   orient: bool = True) -> Decoded:
+    """Decode a still picture at reduced size.
+
+    Parameters
+    ----------
+    source : path or bytes
+        The file (read only) or its bytes.
+    side : int
+        Longer side of the result, pixels.
+    limits : Limits, optional
+        Pixel cap checked on the declared size before any pixel is decoded.
+    orient : bool
+        Apply the EXIF orientation.
+
+    Returns
+    -------
+    Decoded
+
+    Raises
+    ------
+    InputError, UnsupportedMedia, LimitExceeded
+        Unreadable, truncated, not a picture, or over the pixel cap.
+    """
+    limits = limits or Limits()
+    name = "input" if isinstance(source, bytes) else Path(source).name
+    if not isinstance(source, bytes):
+        head = Path(source).read_bytes()[:16] if Path(source).is_file() else b""
+        if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1", b"ftypavif", b"ftyphevc"):
+            from ..intake.media import _register_heif
+
+            _register_heif()
+    im = _open(source)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            w, h = im.size
+            if w <= 0 or h <= 0:
+                raise InputError(f"{name}: the picture declares an empty size")
+            if w * h > limits.max_pixels:
+                raise LimitExceeded(f"{name}: {w} x {h} pixels is over the {limits.max_pixels:,} pixel limit")
+            if im.format == "JPEG":
+                im.draft("RGB", (side, side))
+            if getattr(im, "n_frames", 1) > 1:
+                im.seek(0)
+            im.load()
+            if orient:
+                try:
+                    im = ImageOps.exif_transpose(im)
+                except Exception:  # a broken orientation tag: keep the stored orientation
+                    pass
+            swapped = w != h and (im.size[0] > im.size[1]) != (w > h)
+            ow, oh = (h, w) if swapped else (w, h)
+            if im.mode not in ("RGB",):
+                if im.mode in ("RGBA", "LA", "P", "PA") or "transparency" in im.info:
+                    im = im.convert("RGBA")
+                    bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
+                    im = Image.alpha_composite(bg, im)
+                im = im.convert("RGB")
+            if max(im.size) > side:
+                im.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
+            arr = np.asarray(im, dtype=np.uint8)
+    except (InputError, LimitExceeded):
+        raise
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:
+        raise InputError(f"{name}: cannot decode ({exc})") from exc
+    finally:
+        im.close()
+    if arr.ndim != 3 or arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise InputError(f"{name}: decoded to an empty picture")
+    return Decoded(arr, int(ow), int(oh))
+
+
+def encode_thumbnail(rgb: np.ndarray, side: int = 160, quality: int = 80) -> bytes:
+    """A small JPEG of the reduced copy, stored in the catalog for result lists."""
+    im = Image.fromarray(rgb)
+    im.thumbnail((side, side), Image.Resampling.BILINEAR)
+    buf = io.BytesIO()
+    im.save(buf, format="JPEG", quality=quality)
+    return buf.getvalue()
+
+
+__all__ = ["Decoded", "REDUCED_SIDE", "decode_reduced", "encode_thumbnail"]

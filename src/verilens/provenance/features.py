@@ -1,0 +1,355 @@
+"""Local binary features and geometric verification: the crop-robust second stage.
+
+Pure functions on arrays; no file I/O. ORB keypoints (FAST corners with rotated BRIEF
+256-bit descriptors) are extracted on a reduced grayscale picture and spread over a grid,
+so that any large enough part of the picture (a crop) keeps its share of them. A candidate
+found through the descriptor index is confirmed only when a similarity transform (rotation,
+uniform scale, translation) fitted with RANSAC explains enough matches; the transform then
+says how the query relates to the archived picture (crop, embedding, rotation, mirror).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass
+
+import numpy as np
+
+#: Descriptor length in bytes (ORB: 256 bits).
+DESC_BYTES = 32
+#: Hamming distance (bits) under which two ORB descriptors may be the same point.
+MATCH_MAX_BITS = 64
+#: Lowe-style ratio test between the best and second-best match of a query descriptor.
+RATIO = 0.85
+#: Inliers needed to accept a geometric match (the decision threshold of the second stage).
+MIN_INLIERS = 15
+#: RANSAC reprojection threshold, in pixels of the archived picture's reduced copy.
+RANSAC_PX = 6.0
+
+_MAGIC = b"VLF1"
+
+
+@dataclass(frozen=True)
+class Features:
+    """Keypoints of one picture.
+
+    Attributes
+    ----------
+    xy : ndarray, shape (n, 2), float32
+        Keypoint positions in pixels of the analysed copy (x right, y down).
+    desc : ndarray, shape (n, 32), uint8
+        ORB descriptors, strongest keypoints first.
+    size : tuple of int
+        (width, height) of the analysed copy, pixels.
+    """
+
+    xy: np.ndarray
+    desc: np.ndarray
+    size: tuple[int, int]
+
+    def __len__(self) -> int:
+        return int(self.desc.shape[0])
+
+    def head(self, n: int) -> Features:
+        return Features(self.xy[:n], self.desc[:n], self.size)
+
+    def to_bytes(self) -> bytes:
+        """Compact serialisation: header, float16 positions, raw descriptors."""
+        n = len(self)
+        head = _MAGIC + struct.pack("<HHI", self.size[0], self.size[1], n)
+        return head + self.xy.astype(np.float16).tobytes() + np.ascontiguousarray(self.desc, dtype=np.uint8).tobytes()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Features:
+        if len(data) < 12 or data[:4] != _MAGIC:
+            raise ValueError("not a feature record")
+        w, h, n = struct.unpack("<HHI", data[4:12])
+        need = 12 + n * 4 + n * DESC_BYTES
+        if len(data) != need:
+            raise ValueError("truncated feature record")
+        xy = np.frombuffer(data, dtype=np.float16, count=n * 2, offset=12).astype(np.float32).reshape(n, 2)
+        desc = np.frombuffer(data, dtype=np.uint8, count=n * DESC_BYTES, offset=12 + n * 4).reshape(n, DESC_BYTES)
+        return cls(xy, desc.copy(), (w, h))
+
+    @classmethod
+    def empty(cls, size: tuple[int, int] = (0, 0)) -> Features:
+        return cls(np.zeros((0, 2), np.float32), np.zeros((0, DESC_BYTES), np.uint8), size)
+
+
+def to_gray(rgb: np.ndarray) -> np.ndarray:
+    """ITU-R BT.601 luma as uint8 (grayscale input is passed through)."""
+    arr = np.asarray(rgb)
+    if arr.ndim == 2:
+        return arr.astype(np.uint8, copy=False)
+    g = arr[:, :, :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
+    return np.clip(g + 0.5, 0, 255).astype(np.uint8)
+
+
+def resize_max(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
+    """Shrink so that the longer side is at most ``max_side`` (area averaging); returns (image, scale)."""
+    import cv2
+
+    h, w = gray.shape[:2]
+    s = max(h, w)
+    if s <= max_side:
+        return gray, 1.0
+    f = max_side / s
+    out = cv2.resize(gray, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+    return out, f
+
+
+def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, grid: int = 4,
+                     fast_threshold: int = 12) -> Features:
+    """ORB keypoints spread over a grid, strongest first.
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (H, W, 3) or (H, W), uint8
+    max_side : int
+        The picture is reduced so that its longer side is at most this many pixels.
+    n_keep : int
+        Keypoints kept, ordered round-robin over the ``grid x grid`` cells (each cell's
+        strongest first), so any prefix is spread over the picture.
+    grid : int
+        Cells per side for spreading keypoints.
+    fast_threshold : int
+        FAST corner threshold (grey levels); lower finds more corners in soft pictures.
+
+    Returns
+    -------
+    Features
+        Positions in pixels of the reduced copy, whose size is recorded.
+
+    Notes
+    -----
+    ORB is invariant to rotation and, through its 8-level pyramid (factor 1.2), to scale
+    changes of about 4x; it is not invariant to mirroring (the first stage's dihedral PDQ
+    variants cover a mirrored whole picture). Flat pictures give few or no keypoints.
+
+    References
+    ----------
+    .. [1] E. Rublee, V. Rabaud, K. Konolige, G. Bradski, "ORB: an efficient alternative to
+       SIFT or SURF", ICCV 2011.
+    """
+    import cv2
+
+    gray, _ = resize_max(to_gray(rgb), max_side)
+    h, w = gray.shape[:2]
+    if h < 32 or w < 32:
+        return Features.empty((w, h))
+    orb = cv2.ORB_create(  # type: ignore[attr-defined]
+        nfeatures=n_keep * 2, scaleFactor=1.2, nlevels=8, edgeThreshold=19, patchSize=31,
+        fastThreshold=fast_threshold)
+    kps, desc = orb.detectAndCompute(gray, None)
+    if desc is None or not kps:
+        return Features.empty((w, h))
+    xy = np.array([k.pt for k in kps], dtype=np.float32)
+    resp = np.array([k.response for k in kps], dtype=np.float32)
+    cell = (np.minimum((xy[:, 1] * grid / h).astype(int), grid - 1) * grid
+            + np.minimum((xy[:, 0] * grid / w).astype(int), grid - 1))
+    order = np.argsort(-resp, kind="stable")
+    # rank of each keypoint within its cell; round-robin over cells, strongest first, so
+    # that any prefix of the list (the indexed part) is spread over the whole picture
+    rank = np.zeros(len(kps), int)
+    counts = np.zeros(grid * grid, int)
+    for i in order:
+        rank[i] = counts[cell[i]]
+        counts[cell[i]] += 1
+    sel = np.lexsort((-resp, rank))[:n_keep]
+    return Features(xy[sel], np.ascontiguousarray(desc[sel]), (w, h))
+
+
+@dataclass(frozen=True)
+class Verification:
+    """A geometric match between a query and an archived picture.
+
+    Attributes
+    ----------
+    inliers : int
+        Matches consistent with the fitted similarity transform.
+    matches : int
+        Tentative descriptor matches before RANSAC.
+    scale : float
+        Query pixels per archived pixel (both in their analysed copies).
+    rotation_deg : float
+        Rotation of the archived picture as seen in the query, degrees counter-clockwise.
+    covered : float
+        Fraction (0..1) of the archived picture's area visible in the query.
+    occupies : float
+        Fraction (0..1) of the query's area taken by the archived picture.
+    mirrored : bool
+        The match was found against the mirrored query.
+    transform : str
+        Plain description ("crop 22% of area", "embedded in larger image", ...); crop
+        percentages are of the archived picture's area that the query does not show.
+    """
+
+    inliers: int
+    matches: int
+    scale: float
+    rotation_deg: float
+    covered: float
+    occupies: float
+    mirrored: bool
+    transform: str
+
+
+_POP = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint16)
+
+
+def _ham(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """All-pairs Hamming distances between rows of packed descriptors, shape (len(a), len(b))."""
+    out = np.zeros((a.shape[0], b.shape[0]), dtype=np.uint16)
+    for k in range(a.shape[1]):
+        out += _POP[np.bitwise_xor(a[:, k, None], b[None, :, k])]
+    return out
+
+
+def _polygon_area(pts: np.ndarray) -> float:
+    x, y = pts[:, 0], pts[:, 1]
+    return float(abs(np.dot(x, np.roll(y, 1)) - np.dot(y, np.roll(x, 1))) / 2.0)
+
+
+def _clip_poly(poly: np.ndarray, w: float, h: float) -> np.ndarray:
+    """Sutherland-Hodgman clip of a polygon to the rectangle [0,w] x [0,h]."""
+    def clip(points: list[np.ndarray], inside, inter) -> list[np.ndarray]:  # type: ignore[no-untyped-def]
+        res: list[np.ndarray] = []
+        for i, cur in enumerate(points):
+            prev = points[i - 1]
+            if inside(cur):
+                if not inside(prev):
+                    res.append(inter(prev, cur))
+                res.append(cur)
+            elif inside(prev):
+                res.append(inter(prev, cur))
+        return res
+
+    def ix(v: float):  # type: ignore[no-untyped-def]
+        return lambda p, q: p + (q - p) * ((v - p[0]) / (q[0] - p[0]))
+
+    def iy(v: float):  # type: ignore[no-untyped-def]
+        return lambda p, q: p + (q - p) * ((v - p[1]) / (q[1] - p[1]))
+
+    pts = [p for p in poly.astype(np.float64)]
+    for inside, inter in ((lambda p: p[0] >= 0, ix(0.0)), (lambda p: p[0] <= w, ix(w)),
+                          (lambda p: p[1] >= 0, iy(0.0)), (lambda p: p[1] <= h, iy(h))):
+        pts = clip(pts, inside, inter)
+        if not pts:
+            return np.zeros((0, 2))
+    return np.array(pts)
+
+
+def describe_transform(scale: float, rotation_deg: float, covered: float, occupies: float,
+                       mirrored: bool) -> str:
+    """Plain words for how a query relates to the archived picture."""
+    parts: list[str] = []
+    if mirrored:
+        parts.append("mirrored")
+    rot = ((rotation_deg + 180.0) % 360.0) - 180.0
+    if abs(rot) >= 2.0:
+        near = round(rot / 90.0) * 90
+        parts.append(f"rotated {abs(near) if abs(rot - near) < 2 else abs(round(rot)):.0f}°"
+                     + ("" if abs(rot - near) < 2 else (" counter-clockwise" if rot > 0 else " clockwise")))
+    if covered < 0.97:
+        parts.append(f"crop {round((1.0 - covered) * 100):.0f}% of area")
+    if occupies < 0.85:
+        parts.append("embedded in larger image")
+    elif occupies < 0.97:
+        parts.append("border or caption added")
+    if not parts:
+        parts.append("same framing")
+    return ", ".join(parts)
+
+
+def verify(query: Features, archived: Features, mirrored: bool = False, min_inliers: int = MIN_INLIERS,
+           rng_seed: int = 0) -> Verification | None:
+    """Match descriptors and fit a similarity transform with RANSAC.
+
+    Parameters
+    ----------
+    query, archived : Features
+        Keypoints of the query and of a candidate archived picture.
+    mirrored : bool
+        Record that ``query`` was mirrored before matching (reported in the transform).
+    min_inliers : int
+        Matches that must agree with one transform to accept (default :data:`MIN_INLIERS`).
+    rng_seed : int
+        Seed of OpenCV's RNG, for reproducible RANSAC.
+
+    Returns
+    -------
+    Verification or None
+        None when too few matches agree, or the transform is implausible (scale outside
+        1/16..16).
+
+    Notes
+    -----
+    A similarity transform (4 degrees of freedom) is fitted, not a homography: reposts
+    crop, scale, rotate, pad and overlay; perspective re-photographs of a screen match
+    only while the perspective is mild. Overlays hide keypoints but do not move the others.
+
+    References
+    ----------
+    .. [1] M. A. Fischler, R. C. Bolles, "Random sample consensus", CACM 24(6), 1981.
+    .. [2] D. G. Lowe, "Distinctive image features from scale-invariant keypoints",
+       IJCV 60(2), 2004 (ratio test).
+    """
+    import cv2
+
+    if len(query) < min_inliers or len(archived) < min_inliers:
+        return None
+    matcher = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=False)
+    pairs = matcher.knnMatch(query.desc, archived.desc, k=2)
+    n = len(pairs)
+    best = np.full(n, 256, np.int32)
+    second = np.full(n, 256, np.int32)
+    j = np.zeros(n, np.int64)
+    for i, pr in enumerate(pairs):
+        if pr:
+            best[i], j[i] = int(pr[0].distance), pr[0].trainIdx
+            if len(pr) > 1:
+                second[i] = int(pr[1].distance)
+    ok = (best <= MATCH_MAX_BITS) & (best < RATIO * np.maximum(second, 1))
+    if int(ok.sum()) < min_inliers:
+        return None
+    # keep each archived keypoint once (its best query match)
+    qi = np.nonzero(ok)[0]
+    order = qi[np.argsort(best[qi], kind="stable")]
+    seen: set[int] = set()
+    keep: list[int] = []
+    for i in order:
+        if int(j[i]) not in seen:
+            seen.add(int(j[i]))
+            keep.append(int(i))
+    if len(keep) < min_inliers:
+        return None
+    src = archived.xy[j[keep]].astype(np.float32)
+    dst = query.xy[keep].astype(np.float32)
+    cv2.setRNGSeed(rng_seed)
+    m, inl = cv2.estimateAffinePartial2D(src, dst, method=cv2.RANSAC, ransacReprojThreshold=RANSAC_PX,
+                                         maxIters=2000, confidence=0.995)
+    if m is None or inl is None:
+        return None
+    n_in = int(inl.sum())
+    if n_in < min_inliers:
+        return None
+    a, b = float(m[0, 0]), float(m[1, 0])
+    scale = float(np.hypot(a, b))
+    if not (1 / 16 <= scale <= 16):
+        return None
+    rotation = float(np.degrees(np.arctan2(-b, a)))  # counter-clockwise as seen on screen (y down)
+    aw, ah = archived.size
+    qw, qh = query.size
+    corners = np.array([[0, 0], [aw, 0], [aw, ah], [0, ah]], np.float64)
+    mapped = corners @ m[:, :2].T + m[:, 2]
+    inside = _clip_poly(mapped, qw, qh)
+    vis = _polygon_area(inside) if len(inside) >= 3 else 0.0
+    full = _polygon_area(mapped)
+    covered = float(min(1.0, vis / full)) if full > 0 else 0.0
+    occupies = float(min(1.0, vis / (qw * qh))) if qw * qh > 0 else 0.0
+    return Verification(n_in, len(keep), scale, rotation, covered, occupies, mirrored,
+                        describe_transform(scale, rotation, covered, occupies, mirrored))
+
+
+__all__ = ["DESC_BYTES", "Features", "MATCH_MAX_BITS", "MIN_INLIERS", "Verification", "describe_transform",
+           "extract_features", "resize_max", "to_gray", "verify"]

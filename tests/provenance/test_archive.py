@@ -1,0 +1,139 @@
+"""The archive: catalog, indexes, two-stage search, sightings, video frames."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from tests.provenance._fixtures import caption_bar, crop, embed, photo
+from verilens.provenance import Archive
+
+
+def _write(path: Path, rgb: np.ndarray, quality: int = 90) -> Path:
+    Image.fromarray(rgb).save(path, format="JPEG", quality=quality)
+    return path
+
+
+@pytest.fixture
+def filled(tmp_path: Path) -> tuple[Archive, list[Path]]:
+    files = [_write(tmp_path / f"p{i}.jpg", photo(i)) for i in range(6)]
+    arch = Archive.open(tmp_path / "a.db")
+    for i, f in enumerate(files):
+        arch.add_path(f, source_url=f"https://example.org/{i}", first_seen=f"2021-0{i + 1}-01T12:00:00+02:00")
+    yield arch, files
+    arch.close()
+
+
+def test_default_location_is_verilens_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("VERILENS_HOME", str(tmp_path / "home"))
+    with Archive.open() as a:
+        assert a.name == str(tmp_path / "home" / "archive.db")
+
+
+def test_exact_and_transformed_copies_are_found_with_their_sighting(filled):
+    arch, files = filled
+    rgb = photo(2)
+    for query, stage in ((rgb, "pdq"), (rgb[:, ::-1], "pdq"), (np.rot90(rgb), "pdq"),
+                         (crop(rgb, 0.3), "local_features"), (caption_bar(rgb), "local_features"),
+                         (embed(rgb), "local_features")):
+        m = arch.search_image(np.ascontiguousarray(query))
+        assert len(m) == 1, stage
+        assert m[0].path == str(files[2]) and m[0].stage == stage
+        assert m[0].source_url == "https://example.org/2"
+        assert m[0].first_seen == "2021-03-01T10:00:00+00:00"  # normalised to UTC
+        assert m[0].frame_time_s is None and 0.5 <= m[0].similarity <= 1.0
+        d = m[0].to_dict()
+        assert {"id", "path", "source_url", "first_seen", "distance", "similarity", "transform"} <= set(d)
+    assert "mirrored" in arch.search_image(np.ascontiguousarray(rgb[:, ::-1]))[0].transform
+
+
+def test_unrelated_and_flat_queries_get_nothing(filled):
+    arch, _ = filled
+    for s in range(50, 55):
+        assert arch.search_image(photo(s)) == []
+    res = arch.query(np.full((300, 400, 3), 200, np.uint8))
+    assert res.matches == [] and res.low_quality
+
+
+def test_same_bytes_are_stored_once_with_every_sighting(filled, tmp_path):
+    arch, files = filled
+    copy = tmp_path / "copy.jpg"
+    copy.write_bytes(files[0].read_bytes())
+    out = arch.add_path(copy, source_url="https://older.example/x", first_seen="2015-06-01")
+    assert out.status == "source_added"
+    assert arch.add_path(copy, source_url="https://older.example/x").status == "skipped"
+    st = arch.stats()
+    assert st["items"] == 6 and st["sources"] == 7 and st["hashed_pictures"] == 6
+    m = arch.search_image(photo(0))[0]
+    assert m.first_seen == "2015-06-01T00:00:00+00:00" and m.source_url == "https://older.example/x"
+    assert m.sources == 2 and m.path == str(files[0])  # the first path as added
+    assert [s["source_url"] for s in arch.item_sources(m.id)][0] == "https://older.example/x"
+
+
+def test_video_frames_are_one_item_with_frame_times(tmp_path):
+    with Archive.open(tmp_path / "v.db") as arch:
+        frames = [(0.0, photo(30)), (4.5, photo(31)), (9.0, photo(32))]
+        out = arch.add_video_frames(tmp_path / "clip.mp4", "ab" * 32, frames, source_url="https://v.example/1")
+        assert out.status == "added"
+        st = arch.stats()
+        assert st["videos"] == 1 and st["hashed_pictures"] == 3
+        m = arch.search_image(crop(photo(31), 0.2))
+        assert len(m) == 1 and m[0].frame_time_s == 4.5 and m[0].kind == "video"
+        m = arch.search_image(photo(32))
+        assert m[0].frame_time_s == 9.0
+
+
+def test_indexes_persist_and_are_rebuilt_or_caught_up(tmp_path):
+    db = tmp_path / "a.db"
+    with Archive.open(db) as a:
+        for i in range(3):
+            a.add_path(_write(tmp_path / f"p{i}.jpg", photo(i)))
+    state = json.loads((tmp_path / "a.db.index" / "state.json").read_text())
+    assert state["hash_rows"] == 3
+    a = Archive.open(db)
+    assert not a.rebuilt and a.caught_up == 0
+    # rows committed after the index was saved (a crash before save): caught up on open
+    a.add_path(_write(tmp_path / "p3.jpg", photo(3)))
+    a.engine.dispose()  # "crash": no close(), no save
+    b = Archive.open(db)
+    assert b.caught_up == 1 and len(b.search_image(photo(3))) == 1
+    b.close()
+    # a corrupt index file: rebuilt from the catalog
+    (tmp_path / "a.db.index" / "pdq.faiss").write_bytes(b"junk")
+    c = Archive.open(db)
+    assert c.rebuilt and len(c.search_image(photo(1))) == 1
+    c.close()
+
+
+def test_hostile_files_are_input_errors(tmp_path):
+    from verilens.errors import InputError
+
+    good = _write(tmp_path / "g.jpg", photo(1))
+    (tmp_path / "trunc.jpg").write_bytes(good.read_bytes()[:3000])
+    (tmp_path / "text.jpg").write_text("<html>not a picture</html>")
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with Archive.open(tmp_path / "a.db") as a:
+        for name in ("trunc.jpg", "text.jpg", "empty.jpg", "missing.jpg"):
+            with pytest.raises(InputError):
+                a.add_path(tmp_path / name)
+        assert a.stats()["items"] == 0
+
+
+def test_pixel_bomb_is_refused_before_decoding(tmp_path, monkeypatch):
+    from verilens.errors import InputError
+
+    monkeypatch.setenv("VERILENS_MAX_PIXELS", "10000")
+    p = _write(tmp_path / "big.jpg", photo(1))
+    with Archive.open(tmp_path / "a.db") as a, pytest.raises(InputError, match="pixel limit"):
+        a.add_path(p)
+
+
+def test_bad_first_seen_is_a_usage_error(tmp_path):
+    from verilens.errors import UsageError
+
+    with Archive.open(tmp_path / "a.db") as a, pytest.raises(UsageError):
+        a.add_path(_write(tmp_path / "g.jpg", photo(1)), first_seen="last tuesday")

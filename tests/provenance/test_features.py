@@ -1,0 +1,67 @@
+"""Local features and geometric verification (second stage)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tests.provenance._fixtures import caption_bar, crop, embed, photo
+from verilens.provenance.features import Features, describe_transform, extract_features, verify
+
+
+def test_serialisation_round_trip():
+    f = extract_features(photo(3), max_side=512, n_keep=256)
+    assert 100 <= len(f) <= 256
+    g = Features.from_bytes(f.to_bytes())
+    assert g.size == f.size and np.array_equal(g.desc, f.desc)
+    assert np.allclose(g.xy, f.xy, atol=0.5)  # float16 positions: half a pixel at 512 px
+
+
+def test_truncated_record_is_refused():
+    import pytest
+
+    data = extract_features(photo(3)).to_bytes()
+    with pytest.raises(ValueError):
+        Features.from_bytes(data[:-5])
+    with pytest.raises(ValueError):
+        Features.from_bytes(b"garbage")
+
+
+def test_keypoints_are_spread_so_a_prefix_covers_the_picture():
+    f = extract_features(photo(4), max_side=512, n_keep=256).head(64)
+    w, h = f.size
+    cells = {(int(x * 4 / w), int(y * 4 / h)) for x, y in f.xy}
+    assert len(cells) >= 14  # of 16 grid cells
+
+
+def test_crop_is_verified_and_described():
+    rgb = photo(5)
+    archived = extract_features(rgb, max_side=512, n_keep=256)
+    q = extract_features(crop(rgb, 0.3, 0.2, 0.7), max_side=768, n_keep=400)
+    v = verify(q, archived)
+    assert v is not None and v.inliers >= 15
+    # kept 70% x 70% = 49% of the area: about 51% removed
+    assert abs((1 - v.covered) - 0.51) < 0.06
+    assert "crop" in v.transform and "embedded" not in v.transform
+
+
+def test_caption_bar_and_embedding_are_described():
+    rgb = photo(6)
+    archived = extract_features(rgb, max_side=512, n_keep=256)
+    v = verify(extract_features(caption_bar(rgb), max_side=768, n_keep=400), archived)
+    assert v is not None and "border or caption" in v.transform and v.covered > 0.95
+    v = verify(extract_features(embed(rgb), max_side=768, n_keep=400), archived)
+    assert v is not None and "embedded in larger image" in v.transform
+    assert abs(v.occupies - 0.6 * 0.6 / 1.1) < 0.08
+
+
+def test_unrelated_pictures_do_not_verify():
+    a = extract_features(photo(7), max_side=512, n_keep=256)
+    for s in range(20, 26):
+        assert verify(extract_features(photo(s), max_side=768, n_keep=400), a) is None
+
+
+def test_describe_transform_words():
+    assert describe_transform(1.0, 0.0, 1.0, 1.0, False) == "same framing"
+    assert describe_transform(1.0, 90.0, 1.0, 1.0, False) == "rotated 90°"
+    assert "mirrored" in describe_transform(1.0, 0.0, 1.0, 1.0, True)
+    assert describe_transform(1.0, 0.0, 0.78, 1.0, False) == "crop 22% of area"
