@@ -60,6 +60,9 @@ class WebConfig:
         Let URL intake fetch private/loopback addresses (off by default).
     allowed_hosts : list of str
         Host headers accepted (DNS-rebinding guard).
+    checks, skip : set of str or None
+        Check selection for new items (as ``verilens check --checks/--skip``); None runs
+        every default check.
     """
 
     db: str | None = None
@@ -69,6 +72,8 @@ class WebConfig:
     max_files: int = 50
     allow_private_urls: bool = False
     allowed_hosts: list[str] = field(default_factory=lambda: ["127.0.0.1", "localhost", "[::1]", "::1", "testserver"])
+    checks: set[str] | None = None
+    skip: set[str] | None = None
 
 
 # ---------------------------------------------------------------------------------------
@@ -439,7 +444,8 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
                 job.events.append(name[:200])
                 job.message = f"{job.checks_done} checks done · last {name[:80]}"
 
-            options = Options(archive=config.archive)
+            options = Options(archive=config.archive, checks=set(config.checks) if config.checks else None,
+                              skip=set(config.skip or ()))
             res = state.cases.add_media(case_id, sources, claim_place, claim_time, options, progress)
             job.inputs_done = len(res["added"]) + len(res["errors"])
             return {**res, "case_url": f"/cases/{case_id}",

@@ -19,14 +19,17 @@ def register(app: typer.Typer) -> None:
         tile_url: Annotated[str | None, typer.Option("--tile-url", help="Optional online map tiles, e.g. https://tile.example/{z}/{x}/{y}.png (off by default: offline basemap only).")] = None,
         max_upload_mb: Annotated[float | None, typer.Option("--max-upload-mb", help="Largest upload accepted (MiB).")] = None,
         allow_private_urls: Annotated[bool, typer.Option("--allow-private-urls", help="Let URL intake fetch private/loopback addresses.")] = False,
+        checks: Annotated[str | None, typer.Option("--checks", help="Run only these check ids on new items (comma-separated).")] = None,
+        skip: Annotated[str | None, typer.Option("--skip", help="Check ids not to run (comma-separated).")] = None,
     ) -> None:
         """Run the local web app (and its REST API under /api, OpenAPI at /openapi.json)."""
         import uvicorn
 
-        from ..cli_common import err, fail_usage
+        from ..cli_common import err, fail_usage, split_csv
         from .app import WebConfig, create_app
 
-        config = WebConfig(db=db, archive=archive, tile_url=tile_url, allow_private_urls=allow_private_urls)
+        config = WebConfig(db=db, archive=archive, tile_url=tile_url, allow_private_urls=allow_private_urls,
+                           checks=split_csv(checks), skip=split_csv(skip))
         if max_upload_mb:
             config.max_upload_bytes = int(max_upload_mb * 2**20)
         if host not in ("127.0.0.1", "localhost", "::1"):

@@ -1,0 +1,121 @@
+"""The REST API end to end over a real case store (in-process client)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.web.conftest import EXAMPLES, wait_job
+
+PHOTO = EXAMPLES / "nikon-e950.jpg"
+
+
+def _intake(client: Any, path: Path = PHOTO, **data: str) -> dict[str, Any]:
+    with open(path, "rb") as f:
+        r = client.post("/api/intake", files=[("files", (path.name, f, "image/jpeg"))],
+                        data={"csrf_token": client.token, **data})
+    assert r.status_code == 202, r.text
+    return r.json()
+
+
+def test_intake_runs_checks_in_the_background_and_stores_the_item(client: Any) -> None:
+    res = _intake(client, new_case_title="Kherson visit", claim_text="Taken in Kherson",
+                  claim_place="46.6354,32.6169", claim_time="2022-11-11")
+    job = wait_job(client, res["job_url"])
+    assert job["state"] == "done", job
+    assert job["checks_done"] >= 1 and job["events"]
+    assert len(job["result"]["added"]) == 1 and job["result"]["errors"] == []
+    case = client.get(f"/api/cases/{res['case_id']}").json()
+    assert case["title"] == "Kherson visit"
+    assert case["claims"][0]["text"] == "Taken in Kherson"
+    item = case["items"][0]
+    assert item["state"] == "ok" and [q["question"] for q in item["questions"]] == [
+        "manipulation", "provenance", "source", "place", "time"]
+
+    view = client.get(f"/api/cases/{res['case_id']}/items/{item['id']}").json()
+    assert view["report"]["input"]["sha256"] == item["sha256"]
+    assert view["claim"]["place"]["lat"] == pytest.approx(46.6354)
+    assert any(o["kind"] == "heatmap" and o["check"] == "forensics.ela" for o in view["overlays"])
+    # every artifact and the preview are served by id
+    for a in view["artifacts"]:
+        r = client.get(a["url"])
+        assert r.status_code == 200 and len(r.content) > 100
+    ov = client.get(view["overlays"][0]["url"])
+    assert ov.headers["content-type"] == "image/png"
+    pv = client.get(view["preview"])
+    assert pv.status_code == 200 and pv.content[:3] == b"\xff\xd8\xff"
+    md = client.get(f"/api/cases/{res['case_id']}/items/{item['id']}/metadata").json()
+    groups = {g["group"]: dict(g["tags"]) for g in md["groups"]}
+    assert groups["IFD0"]["Make"].startswith("NIKON")
+
+
+def test_notes_verdict_export_verify(client: Any) -> None:
+    res = _intake(client, new_case_title="Case B")
+    job = wait_job(client, res["job_url"])
+    cid, iid = res["case_id"], job["result"]["added"][0]
+    h = {"X-CSRF-Token": client.token}
+    assert client.post(f"/api/cases/{cid}/notes", json={"text": "asked the photographer", "item_id": iid}, headers=h).status_code == 201
+    r = client.post(f"/api/cases/{cid}/verdict", json={"categories": ["DecontextualizedContent"], "rating": "Misleading",
+                                                     "rationale": "older photo"}, headers=h)
+    assert r.status_code == 201, r.text
+    bad = client.post(f"/api/cases/{cid}/verdict", json={"categories": ["Fake"], "rating": "x", "rationale": "y"}, headers=h)
+    assert bad.status_code == 422
+    case = client.get(f"/api/cases/{cid}").json()
+    assert case["notes"][0]["text"] == "asked the photographer" and case["notes"][0]["item_id"] == iid
+    assert case["verdicts"][0]["rating"] == "Misleading"
+    for fmt, needle in (("html", b"<html"), ("json", b"{"), ("jsonld", b"MediaReview")):
+        r = client.post(f"/api/cases/{cid}/export", data={"format": fmt, "csrf_token": client.token})
+        assert r.status_code == 200, r.text
+        assert "attachment" in r.headers["content-disposition"]
+        assert needle in r.content[:200_000]
+    v = client.get(f"/api/cases/{cid}/verify").json()
+    assert v == {"ok": True, "problems": []}
+
+
+def test_bad_claims_and_unknown_things_are_client_errors(client: Any) -> None:
+    with open(PHOTO, "rb") as f:
+        r = client.post("/api/intake", files=[("files", ("a.jpg", f, "image/jpeg"))],
+                        data={"csrf_token": client.token, "new_case_title": "x", "claim_time": "yesterday"})
+    assert r.status_code == 422 and "ISO 8601" in r.json()["detail"]
+    r = client.post("/api/intake", data={"csrf_token": client.token, "new_case_title": "x"})
+    assert r.status_code == 422
+    assert client.get("/api/cases/nope").status_code == 404
+    assert client.get("/api/jobs/nope").status_code == 404
+    assert client.get("/cases/nope").status_code == 404
+
+
+def test_a_broken_file_is_an_error_of_that_input_not_of_the_job(client: Any, tmp_path: Path) -> None:
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(PHOTO.read_bytes()[:300])
+    res = _intake(client, bad, new_case_title="broken")
+    job = wait_job(client, res["job_url"])
+    assert job["state"] == "done"
+    assert job["result"]["added"] == [] and len(job["result"]["errors"]) == 1
+
+
+def test_places_autocomplete_accepts_coordinates(client: Any) -> None:
+    r = client.get("/api/places", params={"q": "46.6354, 32.6169"}).json()
+    assert r["candidates"][0]["kind"] == "coordinates" and r["candidates"][0]["lat"] == pytest.approx(46.6354)
+    r = client.get("/api/places", params={"q": "Kherson"}).json()
+    if r["available"]:
+        assert any(c["country"] == "UA" for c in r["candidates"])
+    else:
+        assert r["reason"]
+
+
+def test_shadow_endpoint_measures_and_reports_engine_state(client: Any) -> None:
+    h = {"X-CSRF-Token": client.token}
+    r = client.post("/api/shadow", json={"base": {"x": 0, "y": 300}, "top": {"x": 0, "y": 0}, "tip": {"x": 400, "y": 300},
+                                         "lat": 46.6354, "lon": 32.6169, "date": "2022-06-21"}, headers=h)
+    assert r.status_code == 200
+    body = r.json()
+    assert body["geometry"]["elevation"] == pytest.approx(36.87, abs=0.01)
+    if body["windows"] is None:
+        assert body["windows_error"]
+    else:  # 36.9° is reached twice on a June day in Kherson (morning and afternoon)
+        ws = body["windows"]["windows"] if isinstance(body["windows"], dict) else body["windows"]
+        assert len(ws) == 2
+    r = client.post("/api/shadow", json={"base": {"x": 0, "y": 0}, "top": {"x": 0, "y": 1}, "tip": {"x": 4, "y": 0}}, headers=h)
+    assert r.status_code == 422
