@@ -108,6 +108,12 @@ def check_cmd(
     allow_private_urls: Annotated[bool, typer.Option("--allow-private-urls", help="Allow URLs on private/loopback addresses.")] = False,
     max_pixels: Annotated[int | None, typer.Option("--max-pixels", help="Largest image decoded (pixels).")] = None,
     max_file_mb: Annotated[float | None, typer.Option("--max-file-mb", help="Largest file accepted (MiB).")] = None,
+    shadow_elevation: Annotated[float | None, typer.Option("--shadow-elevation", help="Sun elevation a shadow shows (degrees), for time.sun.")] = None,
+    object_height: Annotated[float | None, typer.Option("--object-height", help="Height of a vertical object (with --shadow-length).")] = None,
+    shadow_length: Annotated[float | None, typer.Option("--shadow-length", help="Length of its shadow (same unit).")] = None,
+    shadow_points: Annotated[str | None, typer.Option("--shadow-points", help="Pixels 'BX,BY;TX,TY;SX,SY': object base; top; shadow tip.")] = None,
+    shadow_azimuth: Annotated[float | None, typer.Option("--shadow-azimuth", help="Bearing the shadow points to (degrees from true north).")] = None,
+    shadow_tolerance: Annotated[float | None, typer.Option("--shadow-tolerance", help="± degrees on the shadow's sun elevation (default 1).")] = None,
 ) -> None:
     """Run every applicable check and answer the five questions for each input."""
     from dataclasses import replace
@@ -126,8 +132,16 @@ def check_cmd(
             limits = replace(limits, max_pixels=max_pixels)
         if max_file_mb:
             limits = replace(limits, max_file_bytes=int(max_file_mb * 2**20))
+        shadow = {k: v for k, v in {"elevation": shadow_elevation, "object_height": object_height,
+                                    "shadow_length": shadow_length, "points": shadow_points,
+                                    "shadow_bearing": shadow_azimuth, "tolerance": shadow_tolerance}.items()
+                  if v is not None} or None
+        if shadow:
+            from .time.shadows import measurement_from
+
+            measurement_from(shadow)  # a usage error now rather than an error result per input
         options = Options(archive=archive, references=list(reference or []), checks=split_csv(checks),
-                          skip=split_csv(skip) or set(), parallel=parallel)
+                          skip=split_csv(skip) or set(), parallel=parallel, shadow=shadow)
         settings = Settings(limits=limits)
         n_ok = n_err = 0
         with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed} checks"),
