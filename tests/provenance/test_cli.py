@@ -1,0 +1,91 @@
+"""``verilens archive add|search|stats`` and ``check --archive`` (contract.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from PIL import Image
+from typer.testing import CliRunner
+
+from tests.provenance._fixtures import crop, photo
+from verilens.cli import app
+
+runner = CliRunner()
+
+
+def _lines(output: str) -> list[dict]:
+    return [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+
+
+def _setup(tmp_path: Path) -> tuple[Path, Path]:
+    d = tmp_path / "seen"
+    d.mkdir()
+    for i in range(4):
+        Image.fromarray(photo(i)).save(d / f"p{i}.jpg", quality=90)
+    db = tmp_path / "arch.db"
+    r = runner.invoke(app, ["archive", "add", str(d), "--archive", str(db), "--source-url", "https://x.example/a",
+                            "--first-seen", "2020-02-02T10:00:00Z", "--json"])
+    assert r.exit_code == 0, r.output
+    assert _lines(r.stdout)[0] == {"added": 4, "skipped": 0, "errors": [], "sources_added": 0}
+    return d, db
+
+
+def test_add_search_stats(tmp_path):
+    d, db = _setup(tmp_path)
+    Image.fromarray(crop(photo(1), 0.2)).save(tmp_path / "q.jpg", quality=40)
+    Image.fromarray(photo(99)).save(tmp_path / "other.jpg")
+    (tmp_path / "bad.jpg").write_bytes(b"\xff\xd8\xffjunk")
+    r = runner.invoke(app, ["archive", "search", str(tmp_path / "q.jpg"), str(tmp_path / "other.jpg"),
+                            str(tmp_path / "bad.jpg"), "--archive", str(db), "--json", "--top", "5"])
+    assert r.exit_code == 0, r.output
+    q, other, bad = _lines(r.stdout)
+    assert q["query"]["path"] == str(tmp_path / "q.jpg")
+    assert [m["path"] for m in q["matches"]] == [str(d / "p1.jpg")]
+    m = q["matches"][0]
+    assert m["source_url"] == "https://x.example/a" and m["first_seen"] == "2020-02-02T10:00:00+00:00"
+    assert "crop" in m["transform"] and isinstance(m["distance"], int) and 0 < m["similarity"] <= 1
+    assert other["matches"] == []
+    assert bad["state"] == "error" and bad["error"] and bad["matches"] == []
+    r = runner.invoke(app, ["archive", "stats", "--archive", str(db), "--json"])
+    st = _lines(r.stdout)[0]
+    assert st["items"] == 4 and st["index"]["pdq"]["entries"] == 4
+
+
+def test_usage_errors_exit_2(tmp_path):
+    r = runner.invoke(app, ["archive", "search", str(tmp_path / "x.jpg"), "--archive", str(tmp_path / "none.db")])
+    assert r.exit_code == 2
+    r = runner.invoke(app, ["archive", "add", str(tmp_path), "--archive", str(tmp_path / "a.db"),
+                            "--first-seen", "yesterday"])
+    assert r.exit_code == 2
+
+
+def test_check_with_archive_reports_earliest_and_recycling(tmp_path):
+    d, db = _setup(tmp_path)
+    Image.fromarray(photo(2)[:, ::-1]).save(tmp_path / "q.jpg", quality=70)
+    r = runner.invoke(app, ["check", str(tmp_path / "q.jpg"), "--archive", str(db), "--claim-time", "2023-04-17",
+                            "--checks", "provenance.archive", "--json"])
+    assert r.exit_code == 0, r.output
+    rep = _lines(r.stdout)[0]
+    c = next(c for c in rep["checks"] if c["id"] == "provenance.archive")
+    assert c["state"] == "found"
+    det = c["details"]
+    assert det["matches"][0]["path"] == str(d / "p2.jpg") and "frame_time_s" in det["matches"][0]
+    assert det["earliest"]["first_seen"] == "2020-02-02T10:00:00+00:00"
+    assert det["predates_claim"] is True and "recycled" in c["summary"]
+    r = runner.invoke(app, ["check", str(tmp_path / "q.jpg"), "--archive", str(db), "--claim-time", "2019-01-01",
+                            "--checks", "provenance.archive", "--json"])
+    c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
+    assert c["details"]["predates_claim"] is False
+
+
+def test_check_without_archive_says_how_to_enable(tmp_path):
+    Image.fromarray(photo(2)).save(tmp_path / "q.jpg")
+    r = runner.invoke(app, ["check", str(tmp_path / "q.jpg"), "--checks", "provenance.archive", "--json"])
+    c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
+    assert c["state"] == "not_applicable" and "--archive" in c["summary"]
+    r = runner.invoke(app, ["check", str(tmp_path / "q.jpg"), "--checks", "provenance.archive", "--json",
+                            "--archive", str(tmp_path / "missing.db")])
+    c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
+    assert c["state"] == "error" and "no archive" in c["summary"]
+    assert not (tmp_path / "missing.db").exists()

@@ -1,0 +1,141 @@
+"""Ingest: inputs, manifests, Dask, resumability, kill -9 in the middle."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from tests.provenance._fixtures import photo
+from verilens.errors import UsageError
+from verilens.provenance import Archive
+from verilens.provenance.ingest import collect_entries, ingest, read_manifest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _folder(tmp_path: Path, n: int, size: tuple[int, int] = (480, 360)) -> Path:
+    d = tmp_path / "photos"
+    (d / "sub").mkdir(parents=True)
+    for i in range(n):
+        target = d / "sub" if i % 3 == 0 else d
+        Image.fromarray(photo(i, *size)).save(target / f"img{i:04d}.jpg", quality=88)
+    return d
+
+
+def test_manifests_csv_and_jsonl(tmp_path):
+    d = _folder(tmp_path, 3)
+    (tmp_path / "m.csv").write_text("path,source_url,first_seen\nphotos/img0001.jpg,https://a.example/1,2020-01-02\n"
+                                    f"{d / 'img0002.jpg'},,\n")
+    (tmp_path / "m.jsonl").write_text(json.dumps({"path": "photos/img0001.jpg", "first_seen": "2019-01-01Z"}) + "\n\n")
+    e = read_manifest(tmp_path / "m.csv")
+    assert e[0].path == str(tmp_path / "photos" / "img0001.jpg") and e[0].source_url == "https://a.example/1"
+    assert e[1].source_url is None and e[1].first_seen is None
+    assert read_manifest(tmp_path / "m.jsonl")[0].first_seen == "2019-01-01Z"
+    (tmp_path / "bad.csv").write_text("name,url\nx,y\n")
+    with pytest.raises(UsageError):
+        read_manifest(tmp_path / "bad.csv")
+    (tmp_path / "bad.jsonl").write_text("{not json\n")
+    with pytest.raises(UsageError):
+        read_manifest(tmp_path / "bad.jsonl")
+    entries, errors = collect_entries([str(d), str(tmp_path / "m.csv"), str(tmp_path / "nope")], source_url="https://s")
+    assert len(entries) == 5 and len(errors) == 1
+    assert {e.source_url for e in entries[:3]} == {"https://s"}
+
+
+def test_thread_ingest_is_resumable_and_reports_errors(tmp_path):
+    d = _folder(tmp_path, 8)
+    (d / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
+    entries, _ = collect_entries([str(d)])
+    with Archive.open(tmp_path / "a.db") as a:
+        r = ingest(a, entries, batch_size=3)
+        assert (r.added, r.skipped, len(r.errors)) == (8, 0, 1)
+        assert "broken.jpg" in r.errors[0]["path"]
+        r2 = ingest(a, entries, batch_size=3)
+        assert (r2.added, r2.skipped) == (0, 8)
+        assert a.stats()["items"] == 8
+
+
+def test_dask_local_cluster_ingest(tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    d = _folder(tmp_path, 6)
+    entries, _ = collect_entries([str(d)], first_seen="2020-05-05")
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client, Archive.open(tmp_path / "a.db") as a:
+        seen: list[int] = []
+        r = ingest(a, entries, dask=client, batch_size=4, progress=lambda done, total: seen.append(done))
+        assert r.added == 6 and not r.errors
+        assert seen[-1] == 6
+        assert len(a.search_image(photo(4, 480, 360))) == 1
+
+
+def test_bad_dask_address_is_a_usage_error(tmp_path):
+    d = _folder(tmp_path, 1)
+    entries, _ = collect_entries([str(d)])
+    with Archive.open(tmp_path / "a.db") as a, pytest.raises(UsageError):
+        ingest(a, entries, dask="nonsense")
+
+
+def _count(db: Path) -> int:
+    try:
+        con = sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(con.execute("select count(*) from vl_items").fetchone()[0])
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.slow
+def test_kill_9_in_the_middle_then_rerun_completes_without_duplicates(tmp_path):
+    n = 150
+    d = _folder(tmp_path, n, size=(640, 480))
+    db = tmp_path / "a.db"
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    cmd = [sys.executable, "-m", "verilens", "archive", "add", str(d), "--archive", str(db),
+           "--batch-size", "5", "--workers", "1", "--json"]
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    at_kill = 0
+    try:
+        while time.monotonic() < deadline:
+            at_kill = _count(db)
+            if at_kill >= 10 or proc.poll() is not None:
+                break
+            time.sleep(0.05)
+    finally:
+        if proc.poll() is None:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the ingest finished before it could be killed"
+    assert 0 < at_kill < n
+    # the catalog opens (the index, saved or not, is caught up from it)
+    with Archive.open(db) as a:
+        partial = a.stats()["items"]
+        assert at_kill <= partial < n
+    res = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr
+    out = json.loads(res.stdout)
+    assert out["added"] == n - partial and out["skipped"] == partial and out["errors"] == []
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("select count(*), count(distinct sha256) from vl_items").fetchone() == (n, n)
+        assert con.execute("select count(*) from vl_hashes").fetchone()[0] == n
+        assert con.execute("select count(*) from vl_sources").fetchone()[0] == n
+    finally:
+        con.close()
+    with Archive.open(db) as a:
+        assert a.stats()["index"]["pdq"]["entries"] == n
+        for i in (0, n // 2, n - 1):
+            m = a.search_image(photo(i, 640, 480))
+            assert len(m) == 1 and Path(m[0].path).name == f"img{i:04d}.jpg"
