@@ -66,6 +66,7 @@ CODE_MEANINGS: dict[str, str] = {
     "timeStamp.untrusted": "The time-stamp authority is not trusted.",
     "timeStamp.outsideValidity": "The time-stamp lies outside the certificate's validity.",
     "general.error": "The validator failed on this manifest.",
+    "ingredient.unknownProvenance": "An ingredient has no Content Credentials of its own (origin not declared).",
 }
 
 #: Older status codes and their current names (C2PA 1.x -> 2.x), for comparing reports.

@@ -194,7 +194,9 @@ def find_signs(
                     "QuickTime creation date is zero: the encoder did not carry the original date.",
                 )
             )
-        if not _has(raw, ("Keys:", "UserData:", "ItemList:")) and not raw.get("QuickTime:Make"):
+        if not any(
+            k.endswith((":Make", ":Model", ":AndroidModel", ":AndroidManufacturer")) for k in raw
+        ):
             signs.append(
                 Sign("no_camera_fields", 0.3, "No device metadata in the video container.")
             )
