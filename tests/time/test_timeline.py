@@ -1,0 +1,89 @@
+"""Timeline assembly and contradiction rules."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from verilens.time.timeline import build_timeline
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def _ts(*items: dict) -> dict:
+    return {"timestamps": list(items), "derived_utc_offset": None}
+
+
+def _t(source: str, value: str, utc: str | None, kind: str = "capture", local: bool = False) -> dict:
+    return {"source": source, "value": value, "utc": utc, "offset": None, "kind": kind, "local_copy_only": local}
+
+
+def test_capture_after_first_seen_is_strong() -> None:
+    tl = build_timeline(
+        _ts(_t("ExifIFD:DateTimeOriginal", "2022-03-20T10:00:00+02:00", "2022-03-20T08:00:00+00:00")),
+        archive={"earliest": {"id": 1, "path": "a.jpg", "source_url": "https://x.example/p/1",
+                              "first_seen": "2022-03-19T12:00:00+00:00"}},
+        now=NOW)
+    rules = {c.rule: c for c in tl.contradictions}
+    assert "capture_after_first_seen" in rules and rules["capture_after_first_seen"].severity == "strong"
+    assert rules["capture_after_first_seen"].difference_s == 20 * 3600
+    assert [e.kind for e in tl.events] == ["first_seen", "capture"]
+
+
+def test_consistent_times_raise_nothing() -> None:
+    tl = build_timeline(
+        _ts(_t("ExifIFD:DateTimeOriginal", "2022-03-19T10:00:00+02:00", "2022-03-19T08:00:00+00:00"),
+            _t("GPS:GPSDateStamp", "2022-03-19T08:00:01Z", "2022-03-19T08:00:01+00:00", "gps"),
+            _t("System:FileModifyDate", "2025-01-01T00:00:00+00:00", "2025-01-01T00:00:00+00:00", "filesystem", True)),
+        c2pa={"signing_time": "2022-03-19T09:00:00Z", "validation_state": "Valid"},
+        archive={"earliest": {"id": 1, "path": "a.jpg", "source_url": None, "first_seen": "2022-03-19T12:00:00Z"}},
+        claim_time="2022-03-19T10:30:00+02:00", now=NOW)
+    assert tl.contradictions == []
+    assert len(tl.events) == 6
+
+
+def test_claim_after_first_seen_and_far_from_capture() -> None:
+    tl = build_timeline(
+        _ts(_t("ExifIFD:DateTimeOriginal", "2014-09-16T14:05:12+01:00", "2014-09-16T13:05:12+00:00")),
+        archive={"earliest": {"id": 1, "path": "a.jpg", "source_url": None, "first_seen": "2015-01-01T00:00:00Z"}},
+        claim_time="2022-03-19", now=NOW)
+    rules = {c.rule for c in tl.contradictions}
+    assert {"claim_after_first_seen", "claim_vs_capture"} <= rules
+
+
+def test_claimed_day_contains_capture() -> None:
+    tl = build_timeline(_ts(_t("ExifIFD:DateTimeOriginal", "2022-03-19T23:30:00+02:00", "2022-03-19T21:30:00+00:00")),
+                        claim_time="2022-03-19", zone_offset=timedelta(hours=2), now=NOW)
+    assert tl.contradictions == []
+
+
+def test_signing_rule_severity_depends_on_validation() -> None:
+    ts = _ts(_t("ExifIFD:DateTimeOriginal", "2023-05-02T10:00:00Z", "2023-05-02T10:00:00+00:00"))
+    strong = build_timeline(ts, c2pa={"signing_time": "2023-05-01T10:00:00Z", "validation_state": "Valid"}, now=NOW)
+    weak = build_timeline(ts, c2pa={"signing_time": "2023-05-01T10:00:00Z", "validation_state": "Invalid"}, now=NOW)
+    assert strong.contradictions[0].severity == "strong" and weak.contradictions[0].severity == "weak"
+
+
+def test_local_times_use_the_claimed_zone_as_assumption() -> None:
+    ts = _ts(_t("ExifIFD:DateTimeOriginal", "2022-11-01T12:00:00", None))
+    tl = build_timeline(ts, zone_offset=timedelta(hours=3), zone_label="Europe/Moscow (override: kherson)", now=NOW)
+    e = tl.events[0]
+    assert e.utc == "2022-11-01T09:00:00+00:00" and "Europe/Moscow" in (e.assumed or "")
+    tl = build_timeline(ts, now=NOW)
+    assert tl.events[0].utc is None and any("could not be placed" in n for n in tl.notes)
+
+
+def test_modified_before_capture_and_future() -> None:
+    tl = build_timeline(_ts(
+        _t("ExifIFD:DateTimeOriginal", "2022-01-02T00:00:00Z", "2022-01-02T00:00:00+00:00"),
+        _t("IFD0:ModifyDate", "2022-01-01T00:00:00Z", "2022-01-01T00:00:00+00:00", "modified"),
+        _t("XMP:CreateDate", "2030-01-01T00:00:00Z", "2030-01-01T00:00:00+00:00", "xmp")), now=NOW)
+    rules = {c.rule for c in tl.contradictions}
+    assert {"modified_before_capture", "in_the_future"} <= rules
+
+
+def test_hostile_values_do_not_crash() -> None:
+    tl = build_timeline({"timestamps": [None, 5, {"value": "x" * 10_000, "utc": "9999-99-99"},
+                                        {"value": "0001-01-01T00:00:00+14:00", "kind": "capture"}] * 100},
+                        c2pa={"signing_time": ["not", "a", "string"]},
+                        archive={"earliest": "bogus"}, claim_time="garbage", now=NOW)
+    assert len(tl.events) <= 201
