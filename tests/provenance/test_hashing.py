@@ -45,8 +45,8 @@ def test_dihedral_variants_match_rotated_and_mirrored_copies():
     for name, arr in (("rotated 90°", np.rot90(rgb, 1)), ("rotated 180°", rgb[::-1, ::-1]),
                       ("mirrored", rgb[:, ::-1]), ("flipped vertically", rgb[::-1])):
         h = pdq_hash(np.ascontiguousarray(arr)).bits
-        # non-square pictures: the 64x64 box filter meets the borders differently, a few bits
-        assert hamming(variants[name].bits, h) <= 16, name
+        # the symmetric 64x64 reduction makes the variants exact (hashing.py Notes)
+        assert hamming(variants[name].bits, h) <= 2, name
         assert hamming(variants["original"].bits, h) > PDQ_MATCH_THRESHOLD, name
 
 

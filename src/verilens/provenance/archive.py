@@ -60,7 +60,7 @@ from .hashing import (
 )
 from .index import BinaryIndex, feature_index_for, pdq_index_for
 
-#: Longer side (px) of the copy hashed and described, on both the archive and query sides.
+#: Longer side (px) of the copy described with keypoints on the archive side.
 HASH_SIDE = 512
 #: Keypoints stored per archived picture (for verification) and indexed (for candidates).
 FEATURES_STORED = 256
@@ -106,8 +106,21 @@ class HashedItem:
     pictures: tuple[HashedPicture, ...]
 
 
+def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
+    """Area-average reduction so that the longer side is at most ``side`` pixels."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    if max(h, w) <= side:
+        return rgb
+    f = side / max(h, w)
+    return cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
+
+
 def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPicture:
-    """PDQ hash and stored keypoints of one picture (reduced to :data:`HASH_SIDE` first).
+    """PDQ hash and stored keypoints of one picture.
+
+    The picture is reduced to :data:`HASH_SIDE` for keypoints and :data:`PDQ_SIDE` for PDQ.
 
     Parameters
     ----------
@@ -115,16 +128,11 @@ def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPi
     frame_time_s : float, optional
         Time of a video keyframe, seconds from the start.
     """
-    import cv2
 
     arr = np.asarray(rgb)
     if arr.ndim == 2:
         arr = np.repeat(arr[:, :, None], 3, axis=2)
-    h, w = arr.shape[:2]
-    if max(h, w) > HASH_SIDE:
-        f = HASH_SIDE / max(h, w)
-        arr = cv2.resize(np.ascontiguousarray(arr[:, :, :3]), (max(1, round(w * f)), max(1, round(h * f))),
-                         interpolation=cv2.INTER_AREA)
+    arr = _shrink(np.ascontiguousarray(arr[:, :, :3]), HASH_SIDE)
     ph = pdq_hash(arr)
     feats = extract_features(arr, max_side=HASH_SIDE, n_keep=FEATURES_STORED)
     return HashedPicture(ph.bits, ph.quality, feats.to_bytes() if len(feats) else None,
@@ -526,8 +534,6 @@ class Archive:
         """Two-stage search with details about the query (quality, keypoints, timings)."""
         import time
 
-        import cv2
-
         t0 = time.perf_counter()
         arr = np.asarray(rgb)
         if arr.ndim == 2:
@@ -535,16 +541,8 @@ class Archive:
         if arr.ndim != 3 or arr.shape[0] < 1 or arr.shape[1] < 1:
             raise InputError(f"not a picture (array of shape {arr.shape})")
         arr = np.ascontiguousarray(arr[:, :, :3]).astype(np.uint8, copy=False)
-        h, w = arr.shape[:2]
-        if max(h, w) > QUERY_SIDE:
-            f = QUERY_SIDE / max(h, w)
-            arr = cv2.resize(arr, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-        small = arr
-        if max(arr.shape[:2]) > HASH_SIDE:
-            f = HASH_SIDE / max(arr.shape[:2])
-            small = cv2.resize(arr, (max(1, round(arr.shape[1] * f)), max(1, round(arr.shape[0] * f))),
-                               interpolation=cv2.INTER_AREA)
-        variants = pdq_dihedral(small)
+        arr = _shrink(arr, QUERY_SIDE)
+        variants = pdq_dihedral(arr)
         q0 = variants[0][1]
         low = q0.low_quality
         best: dict[int, tuple[int, str]] = {}  # hash row -> (distance, variant)

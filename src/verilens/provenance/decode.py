@@ -127,13 +127,16 @@ def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits:
     return Decoded(arr, int(ow), int(oh))
 
 
-def encode_thumbnail(rgb: np.ndarray, side: int = 160, quality: int = 80) -> bytes:
+def encode_thumbnail(rgb: np.ndarray, side: int = 160, quality: int = 75) -> bytes:
     """A small JPEG of the reduced copy, stored in the catalog for result lists."""
-    im = Image.fromarray(rgb)
-    im.thumbnail((side, side), Image.Resampling.BILINEAR)
-    buf = io.BytesIO()
-    im.save(buf, format="JPEG", quality=quality)
-    return buf.getvalue()
+    import cv2
+
+    h, w = rgb.shape[:2]
+    f = min(1.0, side / max(h, w, 1))
+    small = cv2.resize(np.ascontiguousarray(rgb[:, :, :3]), (max(1, round(w * f)), max(1, round(h * f))),
+                       interpolation=cv2.INTER_AREA) if f < 1.0 else rgb
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(small, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    return bytes(buf.tobytes()) if ok else b""
 
 
 __all__ = ["Decoded", "REDUCED_SIDE", "decode_reduced", "encode_thumbnail"]

@@ -47,7 +47,13 @@ class PdqHash:
         return self.quality < PDQ_MIN_QUALITY
 
 
+#: PDQ input side: pictures are area-averaged to a 64 x 64 square before hashing.
+CANONICAL_SIDE = 64
+
+
 def _prepare(rgb: np.ndarray) -> np.ndarray:
+    import cv2
+
     arr = np.asarray(rgb)
     if arr.ndim == 2:
         arr = np.repeat(arr[:, :, None], 3, axis=2)
@@ -56,7 +62,10 @@ def _prepare(rgb: np.ndarray) -> np.ndarray:
     arr = arr[:, :, :3]
     if arr.dtype != np.uint8:
         arr = np.clip(arr, 0, 255).astype(np.uint8)
-    return np.ascontiguousarray(arr)
+    arr = np.ascontiguousarray(arr)
+    if arr.shape[:2] != (CANONICAL_SIDE, CANONICAL_SIDE):
+        arr = cv2.resize(arr, (CANONICAL_SIDE, CANONICAL_SIDE), interpolation=cv2.INTER_AREA)
+    return arr
 
 
 def _pack(vector: np.ndarray) -> bytes:
@@ -69,8 +78,7 @@ def pdq_hash(rgb: np.ndarray) -> PdqHash:
     Parameters
     ----------
     rgb : ndarray, shape (H, W, 3) or (H, W), uint8
-        The picture. Any size; PDQ reduces it to 64 x 64 luminance with Jarosz filters, so
-        a picture already reduced to about 512 px gives the same hash within a few bits.
+        The picture, any size.
 
     Returns
     -------
@@ -78,6 +86,14 @@ def pdq_hash(rgb: np.ndarray) -> PdqHash:
 
     Notes
     -----
+    The picture is first area-averaged to a 64 x 64 square (OpenCV ``INTER_AREA``) and
+    handed to PDQ at that size, where PDQ's own Jarosz box filters are the identity. PDQ
+    works on a 64 x 64 luminance image anyway; doing the reduction with a filter that is
+    exactly symmetric makes the dihedral variants exact (a mirrored picture hashes to the
+    mirrored variant, bit for bit), which PDQ's own offset box filters on non-square
+    pictures do not (about 30 bits apart on real photos). Hashes are therefore not
+    bit-identical to other PDQ implementations' hashes of the full-size picture.
+
     PDQ is robust to resizing, recompression, mild colour and brightness changes and
     grayscale conversion; it is nearly blind to crops of 5 % or more, added borders and
     caption bars, which is why :mod:`verilens.provenance.features` adds a second stage.
