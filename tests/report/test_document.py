@@ -51,12 +51,23 @@ def test_timeline_merges_sources_in_utc_order_without_converting_local_times() -
 
 
 def test_timeline_check_events_take_precedence() -> None:
-    tl_check = CheckResult(id="time.timeline", question=Question.TIME, state=State.FOUND, summary="",
-                           details={"events": [{"time": "2022-11-10T12:00:00+00:00", "label": "sunrise fit",
-                                                "source": "time.sun"}]})
-    tl = build_timeline(_case([_item("i1", [TS, tl_check])], claim_time=None))
-    assert [e["label"] for e in tl][0] == "sunrise fit"
-    assert not any(e["source"] == "ExifIFD:DateTimeOriginal" for e in tl)
+    # the shape time.timeline writes (verilens.time.timeline.Event.to_dict)
+    tl_check = CheckResult(id="time.timeline", question=Question.TIME, state=State.FOUND, summary="", details={
+        "events": [
+            {"source": "GPS:GPSDateTime", "kind": "gps", "value": "2022-11-10T12:00:00Z",
+             "utc": "2022-11-10T12:00:00+00:00", "origin": "metadata", "assumed": None, "local_copy_only": False},
+            {"source": "System:FileModifyDate", "kind": "filesystem", "value": "2026-01-01T00:00:00+00:00",
+             "utc": "2026-01-01T00:00:00+00:00", "origin": "metadata", "assumed": None, "local_copy_only": True},
+            {"source": "claim", "kind": "claim", "value": "2022-11-11T10:00:00+02:00",
+             "utc": "2022-11-11T08:00:00+00:00", "origin": "claim", "assumed": None, "local_copy_only": False}],
+        "contradictions": [{"rule": "capture_after_first_seen", "summary": "captured after first seen",
+                            "severity": "strong", "a": "x", "b": "y", "difference_s": 5.0}]})
+    case = _case([_item("i1", [TS, tl_check])])
+    tl = build_timeline(case)
+    assert tl[0]["source"] == "GPS:GPSDateTime" and tl[0]["label"] == "gps time (metadata)"
+    assert not any(e["source"] in ("ExifIFD:DateTimeOriginal", "System:FileModifyDate") for e in tl)
+    assert sum(e["source"] == "claim" for e in tl) == 1
+    assert case_document(case)["contradictions"][0]["item_id"] == "i1"
 
 
 def test_document_methods_and_tools() -> None:

@@ -455,6 +455,12 @@ class CaseStore:
         else:
             claim = Claim()
         options = options or Options()
+        if options.checks is not None:
+            from ..pipeline import load_checks
+
+            unknown = set(options.checks) - load_checks().keys()
+            if unknown:
+                raise UsageError(f"unknown check id(s): {', '.join(sorted(unknown))}")
         settings = settings or Settings()
         result = AddResult()
         for source in iter_sources(sources):

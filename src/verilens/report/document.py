@@ -37,10 +37,11 @@ def _utc_now() -> str:
 def build_timeline(case: Case) -> list[dict[str, Any]]:
     """Every dated event the case holds, sorted by time (UTC where known).
 
-    Sources: the ``time.timeline`` check's events when it ran; otherwise (and in addition)
-    the recorded timestamps of ``metadata.timestamps``, the C2PA signing time, the earliest
-    archive copy (``provenance.archive``), the claim's time, and when each item was
-    collected.
+    Sources: the ``time.timeline`` check's events when it ran; otherwise the recorded
+    timestamps of ``metadata.timestamps``, the C2PA signing time and the earliest archive
+    copy (``provenance.archive``); and always the claim's time (once) and when each item was
+    collected. File-system times of the local copy are left out (they date the copy, not
+    the picture).
 
     Returns
     -------
@@ -70,12 +71,19 @@ def build_timeline(case: Case) -> list[dict[str, Any]]:
         tl = item.report.check("time.timeline")
         if tl is not None and tl.details:
             for ev in _timeline_events(tl.details):
-                add(ev.get("time") or ev.get("value") or ev.get("utc"), str(ev.get("label") or ev.get("kind") or "event"),
-                    str(ev.get("source") or "time.timeline"), item.id, ev.get("utc"), bool(ev.get("local_copy_only")))
+                if ev.get("origin") == "claim" or ev.get("local_copy_only"):
+                    continue  # the claim is shown once; times of the local copy say nothing
+                label = str(ev.get("label") or ev.get("kind") or "event")
+                if ev.get("origin") and not ev.get("label"):
+                    label = f"{label} time ({ev['origin']})"
+                if ev.get("assumed"):
+                    label += f"; offset assumed: {ev['assumed']}"
+                add(ev.get("time") or ev.get("value") or ev.get("utc"), label,
+                    str(ev.get("source") or "time.timeline"), item.id, ev.get("utc"))
         else:
             ts = item.report.check("metadata.timestamps")
             for rec in (ts.details.get("timestamps", []) if ts is not None else []):
-                if isinstance(rec, dict):
+                if isinstance(rec, dict) and not rec.get("local_copy_only"):
                     add(rec.get("value"), f"{rec.get('kind') or 'recorded'} time in the file", str(rec.get("source")),
                         item.id, rec.get("utc"), bool(rec.get("local_copy_only")))
             if ts is None and item.report.metadata.capture_time:
@@ -92,6 +100,18 @@ def build_timeline(case: Case) -> list[dict[str, Any]]:
         add(item.acquired_at, f"collected into the case ({item.acquisition_method})", "custody", item.id)
     events.sort(key=lambda e: (e["utc"] or e["time"]))
     return events
+
+
+def contradictions(case: Case) -> list[dict[str, Any]]:
+    """The contradictions ``time.timeline`` found, per item (``{"item_id", "rule", "summary",
+    "severity", ...}``)."""
+    out: list[dict[str, Any]] = []
+    for item in case.items:
+        tl = item.report.check("time.timeline")
+        for c in (tl.details.get("contradictions", []) if tl is not None else []):
+            if isinstance(c, dict):
+                out.append({"item_id": item.id, **c})
+    return out
 
 
 def _timeline_events(details: dict[str, Any]) -> list[dict[str, Any]]:
@@ -180,6 +200,7 @@ def case_document(case: Case, generated_at: str | None = None) -> dict[str, Any]
         "notes": [n.model_dump(mode="json") for n in case.notes if n.item_id is None],
         "items": items,
         "timeline": build_timeline(case),
+        "contradictions": contradictions(case),
         "methods": methods(case),
         "tools": tools(case),
         "custody": [e.model_dump(mode="json") for e in case.custody],
