@@ -87,3 +87,14 @@ def test_hostile_values_do_not_crash() -> None:
                         c2pa={"signing_time": ["not", "a", "string"]},
                         archive={"earliest": "bogus"}, claim_time="garbage", now=NOW)
     assert len(tl.events) <= 201
+
+
+def test_claim_agrees_with_gps_even_when_camera_clock_is_off() -> None:
+    # Camera clock a day behind GPS (as in the real DSCN0010.jpg sample): a claim at the GPS time
+    # is not contradicted.
+    ts = _ts(_t("ExifIFD:DateTimeOriginal", "2008-10-22T16:28:39", None),
+             _t("GPS:GPSDateStamp/GPSTimeStamp", "2008-10-23T14:27:07+00:00", "2008-10-23T14:27:07+00:00", "gps"))
+    tl = build_timeline(ts, claim_time="2008-10-23T16:27:00+02:00", zone_offset=timedelta(hours=2), now=NOW)
+    assert tl.contradictions == []
+    tl = build_timeline(ts, claim_time="2008-11-23T16:27:00+02:00", zone_offset=timedelta(hours=2), now=NOW)
+    assert [c.rule for c in tl.contradictions] == ["claim_vs_capture"]

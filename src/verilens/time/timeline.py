@@ -213,17 +213,26 @@ def build_timeline(
             add("claim_after_first_seen", "strong", claim_ev, fs_ev, d,
                 f"the claimed time ({claim_time}) is {_human(d)} after the picture was first seen online "
                 f"({fs_ev.utc}): it cannot show an event at the claimed time")
-    if claim_ev and claim_utc and cap_t and capture:
-        if claim_is_day and claim_day_end is not None:
-            inside = claim_utc - timedelta(seconds=SLACK_S) <= cap_t < claim_day_end + timedelta(seconds=SLACK_S)
-            d = 0.0 if inside else min(abs((cap_t - claim_utc).total_seconds()), abs((cap_t - claim_day_end).total_seconds()))
-        else:
-            d = abs((cap_t - claim_utc).total_seconds())
-            inside = d <= CLAIM_GAP_S
-        if not inside:
-            add("claim_vs_capture", "weak", claim_ev, capture, d,
-                f"the claimed time ({claim_time}) and the recorded capture time ({capture.utc}) are {_human(d)} apart "
-                "(camera clocks are often wrong or in another zone; weigh with other evidence)")
+    if claim_ev and claim_utc and captures:
+        # the claim agrees when any capture-type time (camera clock, GPS, QuickTime) fits it
+        best: tuple[float, Event] | None = None
+        for cand in captures:
+            ct = ev_utc(cand)
+            if ct is None:
+                continue
+            if claim_is_day and claim_day_end is not None:
+                inside = claim_utc - timedelta(seconds=SLACK_S) <= ct < claim_day_end + timedelta(seconds=SLACK_S)
+                d = 0.0 if inside else min(abs((ct - claim_utc).total_seconds()), abs((ct - claim_day_end).total_seconds()))
+            else:
+                d = abs((ct - claim_utc).total_seconds())
+                d = 0.0 if d <= CLAIM_GAP_S else d
+            if best is None or d < best[0]:
+                best = (d, cand)
+        if best is not None and best[0] > 0:
+            d, cand = best
+            add("claim_vs_capture", "weak", claim_ev, cand, d,
+                f"the claimed time ({claim_time}) and the nearest recorded capture time ({cand.utc}, {cand.source}) "
+                f"are {_human(d)} apart (camera clocks are often wrong or in another zone; weigh with other evidence)")
     if cap_t and capture:
         for e in meta:
             if e.kind == "modified" and ev_utc(e) and (cap_t - (ev_utc(e) or cap_t)).total_seconds() > SLACK_S:
