@@ -133,3 +133,14 @@ def page(browser: Any) -> Iterator[Any]:
     p.set_default_timeout(60_000)
     yield p
     ctx.close()
+
+
+def wait_until(page: Any, js: str, timeout: float = 60.0) -> None:
+    """Poll a JavaScript expression until truthy (``wait_for_function`` needs eval, which
+    the app's Content-Security-Policy forbids)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if page.evaluate(js):
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {js}")

@@ -419,7 +419,8 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
                 continue
             folder.mkdir(parents=True, exist_ok=True)
             name = _SAFE_NAME.sub("_", Path(f.filename or "upload").name)[:120].lstrip(".") or "upload"
-            dest = folder / f"{len(saved):03d}-{name}"
+            dest = folder / f"{len(saved):03d}" / name  # one folder per file keeps its name
+            dest.parent.mkdir()
             with open(dest, "wb") as out:
                 while chunk := await f.read(1 << 20):
                     total += len(chunk)

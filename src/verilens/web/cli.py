@@ -38,5 +38,21 @@ def register(app: typer.Typer) -> None:
         if tile_url and not tile_url.startswith(("http://", "https://")):
             fail_usage("--tile-url must be an http(s) URL template")
         app = create_app(config)
+        _warm_up()
         err.print(f"verilens web app on http://{host}:{port}/  (Ctrl-C to stop)")
         uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _warm_up() -> None:
+    """Load the gazetteer in the background so that the first autocomplete is quick."""
+    import threading
+
+    def load() -> None:
+        try:
+            from ..place.gazetteer import search_places
+
+            search_places("Kyiv", limit=1)
+        except Exception:  # autocomplete then says why when it is used
+            pass
+
+    threading.Thread(target=load, name="warm-gazetteer", daemon=True).start()

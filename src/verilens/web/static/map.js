@@ -9,7 +9,7 @@ const VLMap = (() => {
     try {
       const res = await VL.api("GET", "/api/basemap");
       if (res.available) {
-        L.geoJSON(res.geojson, { style: { color: "#8c959f", weight: 1, fillColor: "#eaeef2", fillOpacity: 1 }, interactive: false }).addTo(map);
+        L.geoJSON(res.geojson, { style: { color: "#8c959f", weight: 1, fillColor: "#f6f3ea", fillOpacity: 1 }, interactive: false }).addTo(map);
         notes.push("Offline basemap (land outline).");
       } else notes.push("Offline basemap unavailable: " + res.reason);
     } catch (e) { notes.push("Offline basemap unavailable: " + e.message); }
@@ -30,7 +30,7 @@ const VLMap = (() => {
       m.addTo(map); layers.push(m);
       if (p.radius_km) { const r = L.circle([p.lat, p.lon], { radius: p.radius_km * 1000, color: c, fill: false }); r.addTo(map); layers.push(r); }
     }
-    if (layers.length) map.fitBounds(L.featureGroup(layers).getBounds().pad(0.5), { maxZoom: 10 });
+    if (layers.length) map.fitBounds(L.featureGroup(layers).getBounds().pad(0.5), { maxZoom: 10, animate: false });
     return layers;
   }
   return { make, points, colours };

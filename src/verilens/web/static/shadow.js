@@ -52,14 +52,20 @@
         parts.push(VL.el("h3", { text: "Time windows (UTC) on " + body.date }));
         parts.push(VL.el("ul", { id: "windows" }, ...(ws.length ? ws.map(w => VL.el("li", { class: "window", text: w.start + " → " + w.end })) :
                                                       [VL.el("li", { class: "window-none", text: "The sun never stands at this elevation that day at that place." })])));
+        const z = r.windows.zone;
+        if (z) parts.push(VL.el("p", { id: "zone", text: "Clocks there: " + (z.zone || "?") + (z.utc_offset ? " (UTC" + z.utc_offset + ")" : "") +
+                                       (z.iana_zone && z.iana_zone !== z.zone ? " — IANA says " + z.iana_zone : "") }));
+        if (z && z.note) parts.push(VL.el("p", { class: "warn", text: z.note }));
+        (r.windows.notes || []).forEach(n => parts.push(VL.el("p", { class: "muted", text: n })));
       } else parts.push(VL.el("p", { id: "windows-error", class: "warn", text: "Time windows: " + r.windows_error }));
       if (r.ring_error) parts.push(VL.el("p", { class: "muted", text: "Ring map: " + r.ring_error }));
+      else if (r.ring) parts.push(VL.el("p", { id: "ring-summary", text: "Ring map: " + r.ring.cells + " grid cells where the sun stood at this elevation at " + (r.ring.time || body.time) + " (shaded on the map)." }));
       out.replaceChildren(...parts);
       noteBtn.hidden = false;
       if (map && r.ring) {
         if (ringLayer) map.removeLayer(ringLayer);
         const gj = r.ring.geojson || r.ring;
-        if (gj && gj.type) { ringLayer = L.geoJSON(gj, { style: { color: VLMap.colours.ring, weight: 1, fillOpacity: 0.35 } }).addTo(map); map.fitBounds(ringLayer.getBounds()); }
+        if (gj && gj.type) { ringLayer = L.geoJSON(gj, { style: { color: VLMap.colours.ring, weight: 1, fillOpacity: 0.35 } }).addTo(map); map.fitBounds(ringLayer.getBounds(), { animate: false }); }
       }
     } catch (ex) { out.replaceChildren(VL.el("p", { class: "error", text: ex.message })); }
   });
