@@ -130,3 +130,13 @@ def test_solar_noon_case8() -> None:
     ref = pd.Timestamp("2022-11-11T09:33:20Z").to_pydatetime()
     assert abs((t - ref).total_seconds()) <= 15
     assert sun.sun_position([t], 46.6354, 32.6169).elevation[0] == pytest.approx(25.90, abs=0.01)
+
+
+def test_reference_values_come_from_the_shared_case_file(shared_data) -> None:  # type: ignore[no-untyped-def]
+    # The expected numbers above are copied from ../shared/data/sun-cases.md; make sure they are
+    # still the ones published there.
+    text = (shared_data / "sun-cases.md").read_text(encoding="utf-8")
+    for value in ("50.11162", "194.34024", "161.50", "37.46", "62.62", "200.05", "54.77", "157.14", "25.62",
+                  "187.00", "22.94", "193.79", "63.435", "18.92", "34.21", "51.340", "30.99", "46.33",
+                  "08:48:50", "10:17:40", "09:48:40", "10:11:20", "217.3"):
+        assert value in text, value
