@@ -552,7 +552,13 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
         """A JPEG rendering of the item (orientation applied; never the original bytes)."""
         _check_id(case_id, item_id)
         _, item = state.cases.get_item(case_id, item_id)
-        src = _original(state, item)
+        if item.get("kind") == "video":  # a video's picture is its first keyframe
+            ks = views.keyframes(item["report"])
+            if not ks:
+                raise be.NotFound("no keyframe to show for this video")
+            src = state.known_file(ks[0]["path"])
+        else:
+            src = _original(state, item)
         try:
             path = state.preview(src, f"item-{item.get('sha256') or item_id}")
         except VerilensError as exc:

@@ -156,11 +156,15 @@ def archive_matches(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def keyframes(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The keyframes of a video item; ``path`` is the kept picture (the check's artifact of
+    the same rank when the case store moved it) or the path in the details."""
     kf = check_by_id(report, "video.keyframes")
+    rows = [k for k in ((kf or {}).get("details") or {}).get("keyframes") or [] if isinstance(k, dict)]
+    arts = [a for a in artifact_entries(report) if a["check"] == "video.keyframes" and a["kind"] == "image"]
     out = []
-    for i, k in enumerate(((kf or {}).get("details") or {}).get("keyframes") or []):
-        if isinstance(k, dict):
-            out.append({"n": i, "index": k.get("index"), "time_s": k.get("time_s"), "path": k.get("path")})
+    for i, k in enumerate(rows):
+        path = arts[i]["path"] if len(arts) == len(rows) else k.get("path")
+        out.append({"n": i, "index": k.get("index"), "time_s": k.get("time_s"), "path": path})
     return out
 
 
