@@ -62,6 +62,7 @@ def test_hostile_strings_and_pictures_in_a_report(tmp_path: Path) -> None:
         "&lt;a href=")[0]
     assert not re.search(r"<a\s+href=['\"]http", html)
     assert "\u202e" not in html and "\x00" not in html  # control characters neutralised
-    assert html.count('src="data:image/png') == 1  # the good picture only
+    assert html.count('src="data:image/') == 1  # the good picture only (a heatmap: JPEG)
+    assert html.count('src="data:image/jpeg') == 1
     assert html.count("picture could not be embedded") == 2
     assert "&lt;/pre&gt;&lt;script&gt;" in html

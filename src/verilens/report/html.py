@@ -36,7 +36,8 @@ def embed_image(path: str | Path | None, *, photo: bool = False, max_side: int =
     Parameters
     ----------
     photo : bool
-        Encode as JPEG (quality 85) rather than PNG; for originals.
+        Encode as JPEG (quality 85) rather than PNG: for originals, and for heatmaps and
+        pictures where a lossy copy is fine (masks and maps stay PNG, exact).
     """
     if not path:
         return None
@@ -56,6 +57,10 @@ def embed_image(path: str | Path | None, *, photo: bool = False, max_side: int =
                 im2.thumbnail((max_side, max_side))
                 buf = io.BytesIO()
                 if photo:
+                    if im2.mode in ("RGBA", "LA", "P"):
+                        rgba = im2.convert("RGBA")
+                        im2 = Image.new("RGB", rgba.size, "white")
+                        im2.paste(rgba, mask=rgba.getchannel("A"))
                     im2.convert("RGB").save(buf, format="JPEG", quality=85)
                     mime = "image/jpeg"
                 else:
@@ -115,7 +120,7 @@ def render_html(doc: dict[str, Any]) -> str:
                 if a.get("kind") == "data":
                     pics.append({"a": a, "uri": None})
                     continue
-                uri = embed_image(a.get("path"))
+                uri = embed_image(a.get("path"), photo=a.get("kind") in ("heatmap", "image"))
                 pics.append({"a": a, "uri": Markup(uri) if uri else None})
             checks.append({"c": c, "pics": pics})
         by_q: dict[str, list[dict[str, Any]]] = {}
