@@ -1,0 +1,87 @@
+"""The place map: claimed place (with its area), GPS position and place names read in the picture."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..maps import Bounds, MapLine, MapPoint, MapRing, render_map
+
+CLAIM_COLOR = (200, 30, 30)
+GPS_COLOR = (20, 90, 220)
+OCR_COLOR = (30, 150, 60)
+
+
+@dataclass(frozen=True)
+class Located:
+    """A labelled position to draw (decimal degrees)."""
+
+    lat: float
+    lon: float
+    label: str
+
+
+def _bounds(points: Sequence[tuple[float, float]], radius_km: float) -> Bounds:
+    lats = [p[0] for p in points]
+    lons = [p[1] for p in points]
+    span = max(max(lats) - min(lats), max(lons) - min(lons))
+    if len(points) == 1:
+        return Bounds.around(points[0][0], points[0][1], max(radius_km, 25.0), margin=1.6)
+    pad = max(0.2, span * 0.15, radius_km / 111.0 * 1.3)
+    return Bounds.of_points(points, pad_deg=pad)
+
+
+def place_map(*, claimed: Located | None = None, claimed_radius_km: float = 0.0, gps: Located | None = None,
+              ocr: Sequence[Located] = (), width: int = 1000) -> np.ndarray | None:
+    """Draw the place evidence on the offline basemap.
+
+    Parameters
+    ----------
+    claimed : Located or None
+        The claimed place (red), with ``claimed_radius_km`` (km) drawn as a ring.
+    gps : Located or None
+        The position the file records (blue); a line joins it to the claimed place.
+    ocr : sequence of Located
+        Places named in text read in the picture (green).
+    width : int
+        Pixels.
+
+    Returns
+    -------
+    ndarray or None
+        RGB uint8, or None when there is nothing to draw.
+
+    Notes
+    -----
+    Plate carrée basemap from :mod:`verilens.maps` (coarse land mask: coastlines are only
+    approximate at city scale).
+    """
+    pts: list[tuple[float, float]] = []
+    points: list[MapPoint] = []
+    rings: list[MapRing] = []
+    lines: list[MapLine] = []
+    legend: list[tuple[str, tuple[int, int, int]]] = []
+    if claimed is not None:
+        pts.append((claimed.lat, claimed.lon))
+        points.append(MapPoint(claimed.lat, claimed.lon, f"claimed: {claimed.label}", CLAIM_COLOR, 6))
+        if claimed_radius_km > 0:
+            rings.append(MapRing(claimed.lat, claimed.lon, claimed_radius_km, None, CLAIM_COLOR, 2))
+        legend.append(("claimed place", CLAIM_COLOR))
+    if gps is not None:
+        pts.append((gps.lat, gps.lon))
+        points.append(MapPoint(gps.lat, gps.lon, f"GPS: {gps.label}", GPS_COLOR, 6))
+        legend.append(("GPS in the file", GPS_COLOR))
+        if claimed is not None:
+            lines.append(MapLine([(claimed.lat, claimed.lon), (gps.lat, gps.lon)], GPS_COLOR, 1))
+    for o in ocr[:10]:
+        pts.append((o.lat, o.lon))
+        points.append(MapPoint(o.lat, o.lon, f"text: {o.label}", OCR_COLOR, 5))
+    if ocr:
+        legend.append(("named in the picture", OCR_COLOR))
+    if not pts:
+        return None
+    bounds = _bounds(pts, claimed_radius_km if claimed else 0.0)
+    return render_map(bounds, width, rings=rings, lines=lines, points=points, title="Place evidence",
+                      legend=legend)
