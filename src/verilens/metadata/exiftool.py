@@ -49,8 +49,13 @@ class ExifToolBridge:
         self.version: str | None = None
 
     def _ensure(self) -> Any:
-        if self._et is not None and self._et.running:
-            return self._et
+        if self._et is not None:
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # "process ... died": handled by restarting
+                if self._et.running:
+                    return self._et
         exe = exiftool_path()
         if exe is None:
             raise CheckUnavailable(
@@ -127,6 +132,8 @@ class ExifToolBridge:
             proc = getattr(et, "_process", None)
             if proc is not None:
                 proc.kill()
+                proc.wait(timeout=5)
+            et._running = False  # so the wrapper's finaliser does not try to stop it again
         except Exception:
             pass
 
