@@ -1,7 +1,7 @@
 """Offline maps: a shipped land mask, a plain basemap and :func:`render_map`.
 
 Nothing here touches the network. The basemap is drawn from a land/sea raster shipped in
-``verilens/data/land_mask_0p05.npz`` (0.05° cells, derived from the GLOBE 30" land mask
+``verilens/data/land_mask.npz`` (1/60° ≈ 1.9 km cells, derived from the GLOBE 30" land mask
 packaged by ``global-land-mask``) and the web app can draw the same coastlines from
 :func:`land_geojson` (polygons traced from a 0.25° version of that raster).
 
@@ -43,7 +43,7 @@ from PIL import Image, ImageDraw, ImageFont
 #: Mean Earth radius (km), IUGG.
 EARTH_RADIUS_KM = 6371.0088
 
-LAND_MASK_FILE = "land_mask_0p05.npz"
+LAND_MASK_FILE = "land_mask.npz"
 LAND_GEOJSON_FILE = "land_0p25.geojson"
 ATTRIBUTION = ("Land mask: GLOBE (NOAA NGDC, public domain) via global-land-mask; "
                "drawn offline by verilens")
@@ -168,7 +168,8 @@ class MapLayer:
 
 @dataclass(frozen=True)
 class _Mask:
-    bits: np.ndarray  # (rows, cols) bool, row 0 = north edge
+    packed: np.ndarray  # np.packbits of the (rows, cols) raster, row 0 = north edge
+    shape: tuple[int, int]
     step: float  # degrees per cell
 
 
@@ -176,14 +177,16 @@ class _Mask:
 def _land() -> _Mask:
     ref = resources.files("verilens").joinpath("data", LAND_MASK_FILE)
     with resources.as_file(ref) as p, np.load(p) as f:
-        shape = tuple(int(v) for v in f["shape"])
-        bits = np.unpackbits(f["packed"])[: shape[0] * shape[1]].reshape(shape).astype(bool)
+        rows, cols = (int(v) for v in f["shape"])
+        packed = np.asarray(f["packed"], dtype=np.uint8)
         step = float(f["step"])
-    return _Mask(bits, step)
+    if packed.size * 8 < rows * cols:
+        raise ValueError(f"{LAND_MASK_FILE} is truncated")
+    return _Mask(packed, (rows, cols), step)
 
 
 def is_land(lat: Any, lon: Any) -> np.ndarray:
-    """Whether points are on land (nearest 0.05° cell of the shipped mask).
+    """Whether points are on land (nearest 1/60° cell of the shipped mask).
 
     Parameters
     ----------
@@ -197,16 +200,17 @@ def is_land(lat: Any, lon: Any) -> np.ndarray:
     Notes
     -----
     A cell is land when at least half of its GLOBE 30" cells are; small islands and
-    narrow spits under ~5 km can be missed. Inland water bodies the GLOBE mask treats as
+    narrow spits under ~2 km can be missed. Inland water bodies the GLOBE mask treats as
     land (most lakes) are land here.
     """
     m = _land()
     la = np.clip(np.asarray(lat, dtype=np.float64), -90.0, 90.0)
     lo = (np.asarray(lon, dtype=np.float64) + 180.0) % 360.0 - 180.0
-    rows, cols = m.bits.shape
+    rows, cols = m.shape
     r = np.clip(((90.0 - la) / m.step).astype(np.int64), 0, rows - 1)
     c = np.clip(((lo + 180.0) / m.step).astype(np.int64), 0, cols - 1)
-    return m.bits[r, c]
+    idx = r * cols + c
+    return ((m.packed[idx >> 3] >> (7 - (idx & 7)).astype(np.uint8)) & 1).astype(bool)
 
 
 def pixel_centres(bounds: Bounds, width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
@@ -609,8 +613,8 @@ def _build_data_files(out_dir: Path) -> None:  # pragma: no cover - maintainer t
     from global_land_mask import globe
 
     fine = ~np.asarray(globe._mask, dtype=bool)  # the package stores ocean=True; 21600 × 43200, 1/120°, row 0 = 90°N
-    step = 0.05
-    coarse = downsample_mask(fine, 6)
+    step = 1.0 / 60.0
+    coarse = downsample_mask(fine, 2)
     np.savez_compressed(out_dir / LAND_MASK_FILE, packed=np.packbits(coarse.ravel()),
                         shape=np.array(coarse.shape), step=np.float64(step))
     quarter = downsample_mask(fine, 30)
