@@ -133,6 +133,9 @@ class ExifToolBridge:
             if proc is not None:
                 proc.kill()
                 proc.wait(timeout=5)
+                for pipe in (proc.stdin, proc.stdout, proc.stderr):
+                    if pipe is not None:
+                        pipe.close()
             et._running = False  # so the wrapper's finaliser does not try to stop it again
         except Exception:
             pass
