@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class ElaResult:
     block_error : ndarray, float32, (H//B, W//B)
         Mean error per block.
     block_z : ndarray, float32
-        Robust z-score of each block's error against all blocks (median / MAD).
+        Robust z-score (median / MAD) of each block's log error relative to its own texture
+        (mean absolute Laplacian), so that edges and fine texture alone do not stand out.
     mean_error : float
     """
 
@@ -41,6 +43,24 @@ class ElaResult:
     block_z: np.ndarray
     mean_error: float
 
+    def region_frac(self, z_threshold: float) -> tuple[float, float]:
+        """Largest connected region of blocks with ``block_z >= z_threshold``.
+
+        Returns
+        -------
+        frac : float
+            Share of all blocks.
+        mean_z : float
+            Mean z inside it (0 when there is none).
+        """
+        m = np.nan_to_num(self.block_z, nan=0.0) >= z_threshold
+        lab, n = ndimage.label(m)
+        if n == 0:
+            return 0.0, 0.0
+        sizes = np.bincount(lab.ravel())[1:]
+        k = int(np.argmax(sizes))
+        return float(sizes[k]) / max(m.size, 1), float(self.block_z[lab == k + 1].mean())
+
 
 def error_level_analysis(rgb: np.ndarray, quality: int = 90, block: int = 16,
                          percentile: float = 99.5) -> ElaResult:
@@ -48,7 +68,8 @@ def error_level_analysis(rgb: np.ndarray, quality: int = 90, block: int = 16,
 
     Parameters
     ----------
-    rgb : ndarray, uint8, (H, W, 3)
+    rgb : ndarray, uint8, (H, W, 3) or (H, W)
+        Colour picture, or its luma (faster: one channel to re-save).
     quality : int
         JPEG quality of the re-save (libjpeg scale, 1..100).
     block : int
@@ -72,22 +93,29 @@ def error_level_analysis(rgb: np.ndarray, quality: int = 90, block: int = 16,
     .. [1] N. Krawetz, "A Picture's Worth... Digital Image Analysis and Forensics",
        Black Hat Briefings, 2007.
     """
-    arr = np.ascontiguousarray(rgb, dtype=np.uint8)
+    arr = np.ascontiguousarray(np.clip(rgb, 0, 255), dtype=np.uint8)
     buf = io.BytesIO()
     Image.fromarray(arr).save(buf, format="JPEG", quality=int(quality), subsampling=0)
     buf.seek(0)
-    resaved = np.asarray(Image.open(buf).convert("RGB"))
-    diff = np.abs(arr.astype(np.int16) - resaved.astype(np.int16)).max(axis=2).astype(np.float32)
+    resaved = np.asarray(Image.open(buf).convert(Image.fromarray(arr).mode))
+    diff = np.abs(arr.astype(np.int16) - resaved.astype(np.int16))
+    diff = (diff.max(axis=2) if diff.ndim == 3 else diff).astype(np.float32)
     scale = float(np.percentile(diff[:: max(1, diff.shape[0] // 512), :: max(1, diff.shape[1] // 512)], percentile))
     scale = max(scale, 1.0)
     scaled = np.clip(diff / scale, 0.0, 1.0)
+    luma = arr.astype(np.float32) if arr.ndim == 2 else arr.astype(np.float32) @ np.array([0.299, 0.587, 0.114],
+                                                                                        dtype=np.float32)
+    texture = np.abs(ndimage.laplace(luma))
     h, w = diff.shape
     hb, wb = h // block, w // block
     if hb == 0 or wb == 0:
         blocks = np.array([[float(diff.mean())]], dtype=np.float32)
+        tex = np.array([[float(texture.mean())]], dtype=np.float32)
     else:
         blocks = diff[: hb * block, : wb * block].reshape(hb, block, wb, block).mean(axis=(1, 3))
-    med = float(np.median(blocks))
-    mad = float(np.median(np.abs(blocks - med))) * 1.4826
-    z = (blocks - med) / max(mad, 0.25)
+        tex = texture[: hb * block, : wb * block].reshape(hb, block, wb, block).mean(axis=(1, 3))
+    rel = np.log((blocks + 0.5) / (tex + 2.0))
+    med = float(np.median(rel))
+    mad = float(np.median(np.abs(rel - med))) * 1.4826
+    z = (rel - med) / max(mad, 0.05)
     return ElaResult(diff, scaled, scale, blocks.astype(np.float32), z.astype(np.float32), float(diff.mean()))
