@@ -103,8 +103,8 @@ def time_windows(lat: float, lon: float, start: datetime, end: datetime, *, elev
     apparent : bool
         Compare with apparent (refracted) elevation, which is what shadows show.
     step_s : int, optional
-        Scan step; default 60 s (120 s beyond 31 days). Windows shorter than a step can
-        be missed; edges are refined to 1 s.
+        Scan step; default 20 s up to two days, 60 s up to 31 days, 120 s beyond. Windows
+        shorter than a step can be missed; edges are refined to 1 s.
 
     Returns
     -------
@@ -132,7 +132,7 @@ def time_windows(lat: float, lon: float, start: datetime, end: datetime, *, elev
     span = end - start
     if span > timedelta(days=MAX_DAYS):
         raise ValueError(f"scan at most {MAX_DAYS} days at once")
-    step = int(step_s or (60 if span <= timedelta(days=31) else 120))
+    step = int(step_s or (20 if span <= timedelta(days=2) else 60 if span <= timedelta(days=31) else 120))
     n = int(span.total_seconds() // step) + 1
     t0 = pd.Timestamp(start).tz_convert("UTC")
     idx = pd.DatetimeIndex(t0 + pd.to_timedelta(np.arange(n) * step, unit="s"))
