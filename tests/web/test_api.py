@@ -119,3 +119,28 @@ def test_shadow_endpoint_measures_and_reports_engine_state(client: Any) -> None:
         assert len(ws) == 2
     r = client.post("/api/shadow", json={"base": {"x": 0, "y": 0}, "top": {"x": 0, "y": 1}, "tip": {"x": 4, "y": 0}}, headers=h)
     assert r.status_code == 422
+
+
+def test_reference_photos_given_at_intake_reach_the_reference_check(client: Any, tmp_path: Path) -> None:
+    from verilens.pipeline import load_checks
+
+    if "place.reference_match" not in load_checks():
+        pytest.skip("place.reference_match not installed")
+    client.app.state.verilens.config.checks = {"place.reference_match"}
+    from PIL import Image
+
+    ref = tmp_path / "ref.jpg"
+    with Image.open(PHOTO) as im:  # the same scene, cropped and rescaled
+        w, h = im.size
+        im.crop((w // 8, h // 8, w - w // 8, h - h // 8)).resize((w // 2, h // 2)).save(ref, quality=85)
+    with open(PHOTO, "rb") as f, open(ref, "rb") as r:
+        res = client.post("/api/intake", files=[("files", (PHOTO.name, f, "image/jpeg")), ("references", ("ref.jpg", r, "image/jpeg"))],
+                          data={"csrf_token": client.token, "new_case_title": "refs"})
+    assert res.status_code == 202, res.text
+    job = wait_job(client, res.json()["job_url"])
+    cid, iid = res.json()["case_id"], job["result"]["added"][0]
+    view = client.get(f"/api/cases/{cid}/items/{iid}").json()
+    check = next(c for c in view["report"]["checks"] if c["id"] == "place.reference_match")
+    assert check["state"] == "found", check["summary"]
+    assert view["references"] and client.get(view["references"][0]["url"]).status_code == 200
+    assert 'id="references"' in client.get(view["url"]).text

@@ -431,7 +431,8 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
             saved.append(str(dest))
         return folder, saved
 
-    def _start_job(case_id: str, sources: list[str], claim_place: str | None, claim_time: str | None) -> Job:
+    def _start_job(case_id: str, sources: list[str], claim_place: str | None, claim_time: str | None,
+                   references: list[str]) -> Job:
         from ..pipeline import Options
 
         def work(job: Job) -> dict[str, Any]:
@@ -446,7 +447,7 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
                 job.message = f"{job.checks_done} checks done · last {name[:80]}"
 
             options = Options(archive=config.archive, checks=set(config.checks) if config.checks else None,
-                              skip=set(config.skip or ()))
+                              skip=set(config.skip or ()), references=[Path(r) for r in references])
             res = state.cases.add_media(case_id, sources, claim_place, claim_time, options, progress)
             job.inputs_done = len(res["added"]) + len(res["errors"])
             return {**res, "case_url": f"/cases/{case_id}",
@@ -464,6 +465,7 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
         claim_text: Annotated[str | None, Form(max_length=10_000)] = None,
         claim_place: Annotated[str | None, Form(max_length=500)] = None,
         claim_time: Annotated[str | None, Form(max_length=64)] = None,
+        references: Annotated[list[UploadFile] | None, File(description="Reference photos of the claimed place")] = None,
         csrf_token: Annotated[str | None, Form()] = None,
     ) -> dict[str, Any]:
         """Add uploaded files and/or a URL to a case (a new one if ``new_case_title``); runs
@@ -501,6 +503,7 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
             state.cases.get_case(cid)
         _, saved = await _save_uploads([f for f in files or [] if isinstance(f, StarletteUpload)])
         sources.extend(saved)
+        _, refs = await _save_uploads([f for f in references or [] if isinstance(f, StarletteUpload)])
         if not sources:
             raise HTTPException(422, "give at least one file or a URL")
         if not cid:
@@ -510,7 +513,7 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
 
             state.cases.add_claim(cid, claim_text.strip(), place=parse_place(place) if place else None,  # type: ignore[union-attr]
                                   time=parse_time(when) if when else None)
-        job = _start_job(cid, sources, place, when)
+        job = _start_job(cid, sources, place, when, refs)
         return {"job": job.to_dict(), "case_id": cid, "job_url": f"/api/jobs/{job.id}"}
 
     @app.post("/api/cases/{case_id}/media", tags=["intake"], status_code=202)
@@ -520,12 +523,13 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
         url: Annotated[str | None, Form(max_length=4000)] = None,
         claim_place: Annotated[str | None, Form(max_length=500)] = None,
         claim_time: Annotated[str | None, Form(max_length=64)] = None,
+        references: Annotated[list[UploadFile] | None, File(description="Reference photos of the claimed place")] = None,
         csrf_token: Annotated[str | None, Form()] = None,
     ) -> dict[str, Any]:
         """Add media to an existing case (background job)."""
         return await api_intake(request, files=files, url=url, case_id=case_id, new_case_title=None,
                                 claim_text=None, claim_place=claim_place, claim_time=claim_time,
-                                csrf_token=csrf_token)
+                                references=references, csrf_token=csrf_token)
 
     @app.get("/api/jobs", tags=["intake"])
     def api_jobs() -> dict[str, Any]:
@@ -748,6 +752,8 @@ def _item_view(case: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
         "map_points": views.map_points(rep),
         "matches": [{**m, "preview": f"{base}/matches/{m['n']}/preview"} for m in views.archive_matches(rep)],
         "keyframes": [{**k, "url": f"{base}/keyframes/{k['n']}"} for k in views.keyframes(rep)],
+        "references": [{**{k: v for k, v in a.items() if k != "path"}, "url": f"{base}/artifacts/{a['n']}"}
+                       for a in views.reference_matches(rep)],
         "preview": f"{base}/preview",
         "width": (rep.get("input") or {}).get("width"), "height": (rep.get("input") or {}).get("height"),
         "claim": rep.get("claim") or {},

@@ -137,6 +137,11 @@ def map_points(report: dict[str, Any]) -> list[dict[str, Any]]:
         if not str(c.get("id", "")).startswith("place.") or c.get("id") == "place.gps_vs_claim":
             continue
         d = c.get("details") or {}
+        for hit in d.get("place_names") or []:  # place.ocr: names read in the picture
+            cand = (hit.get("candidates") or [None])[0] if isinstance(hit, dict) else None
+            if isinstance(cand, dict) and isinstance(cand.get("lat"), (int, float)) and isinstance(cand.get("lon"), (int, float)):
+                pts.append({"kind": "ocr", "lat": cand["lat"], "lon": cand["lon"],
+                            "label": f"read in the picture: {hit.get('text', '')} ({cand.get('name', '')})"})
         for key in ("hits", "places", "candidates", "matches"):
             for h in d.get(key) or []:
                 if isinstance(h, dict) and isinstance(h.get("lat"), (int, float)) and isinstance(h.get("lon"), (int, float)):
@@ -182,3 +187,8 @@ def group_metadata(raw: dict[str, Any], max_value: int = 2000) -> list[dict[str,
             text = text[:max_value] + f"… ({len(text)} characters)"
         groups.setdefault(group, []).append((tag, text))
     return [{"group": g, "tags": sorted(tags)} for g, tags in sorted(groups.items())]
+
+
+def reference_matches(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Pictures of feature matches against the analyst's reference photos."""
+    return [a for a in artifact_entries(report) if a["check"] == "place.reference_match" and a["kind"] == "image"]
