@@ -5,28 +5,45 @@ The public API::
     import verilens
     for report in verilens.check("photo.jpg", claim_place="Kherson", claim_time="2022-11-11"):
         print(report.questions["manipulation"].summary)
+
+Names are imported on first use, so that ``verilens --version`` and other light commands
+start quickly.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 __version__ = "0.1.0"
 
-from .api import check, check_item  # noqa: E402
-from .evidence import (  # noqa: E402
-    Answer,
-    Artifact,
-    CheckResult,
-    Claim,
-    Confidence,
-    Finding,
-    Question,
-    Report,
-    State,
-)
-from .intake import open_media  # noqa: E402
-from .pipeline import Options  # noqa: E402
+_EXPORTS = {
+    "check": "verilens.api",
+    "check_item": "verilens.api",
+    "Answer": "verilens.evidence",
+    "Artifact": "verilens.evidence",
+    "CheckResult": "verilens.evidence",
+    "Claim": "verilens.evidence",
+    "Confidence": "verilens.evidence",
+    "Finding": "verilens.evidence",
+    "Question": "verilens.evidence",
+    "Report": "verilens.evidence",
+    "State": "verilens.evidence",
+    "open_media": "verilens.intake",
+    "Options": "verilens.pipeline",
+}
 
-__all__ = [
-    "Answer", "Artifact", "CheckResult", "Claim", "Confidence", "Finding", "Options", "Question",
-    "Report", "State", "__version__", "check", "check_item", "open_media",
-]
+__all__ = sorted([*_EXPORTS, "__version__"])
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'verilens' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

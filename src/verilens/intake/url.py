@@ -13,8 +13,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
-import httpx
-
 from ..config import Limits
 from ..errors import DownloadError, NetworkRefused
 from .sniff import HEAD_BYTES, describe_unknown, sniff
@@ -100,6 +98,8 @@ def download(url: str, dest_dir: Path, limits: Limits | None = None) -> Download
     The type is sniffed from the downloaded bytes; the server's Content-Type is recorded but
     not trusted.
     """
+    import httpx
+
     limits = limits or Limits.from_env()
     dest_dir.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + limits.download_deadline_s
