@@ -183,3 +183,60 @@ def test_hostile_strings_are_stored_verbatim(store: CaseStore) -> None:
     got = store.get_case(case.id)
     assert got.title == nasty.strip() and got.notes[0].text == nasty.strip()
     assert store.verify(case.id)[0]
+
+
+def test_add_media_from_a_url_records_the_download(store: CaseStore, photos: list[Path]) -> None:
+    import functools
+    import http.server
+    import threading
+
+    from verilens.config import Limits, Settings
+
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(photos[0].parent))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}/p1.jpg"
+        case = store.new_case("url")
+        refused = store.add_media(case.id, [url], options=FAST)  # private address: refused by default
+        assert refused.added == [] and "127.0.0.1" in refused.errors[0]["error"]
+        res = store.add_media(case.id, [url], options=FAST,
+                              settings=Settings(limits=Limits(allow_private_urls=True)))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(res.added) == 1, res.errors
+    item = store.get_case(case.id).items[0]
+    assert item.acquisition_method == "download" and item.source_url == url and item.original_name == "p1.jpg"
+    assert Path(item.stored_path).read_bytes() == photos[1].read_bytes()
+    collected = next(e for e in store.get_case(case.id).custody if e.action == "collected")
+    assert collected.details["source_url"] == url and collected.details["method"] == "download"
+    assert store.verify(case.id) == (True, [])
+
+
+def test_unknown_check_id_is_a_usage_error(store: CaseStore, photos: list[Path]) -> None:
+    from verilens.pipeline import Options
+
+    case = store.new_case("x")
+    with pytest.raises(UsageError, match="unknown check"):
+        store.add_media(case.id, [str(photos[0])], options=Options(checks={"nope.nothing"}))
+
+
+def test_a_video_from_the_corpus_becomes_a_video_item(store: CaseStore, shared_data: Path, tmp_path: Path) -> None:
+    import json
+
+    video = shared_data / "media-samples" / "video" / "with-gps.mp4"
+    if not video.is_file():
+        pytest.skip("corpus video missing")
+    case = store.new_case("video")
+    res = store.add_media(case.id, [str(video)], options=FAST)
+    assert len(res.added) == 1, res.errors
+    item = store.get_case(case.id).items[0]
+    assert item.kind == "video" and item.mime and item.mime.startswith("video/")
+    store.set_verdict(case.id, ["OriginalMediaContent"], "Authentic", "Matches the claim.")
+    out = store.export(case.id, "jsonld", tmp_path / "v.jsonld")
+    node = json.loads(out.read_text())["@graph"][-1]
+    assert node["@type"] == "MediaReview"
+    assert node["itemReviewed"]["mediaItemAppearance"][0]["@type"] == "VideoObject"
+    html = store.export(case.id, "html", tmp_path / "v.html").read_text()
+    assert "with-gps.mp4" in html and store.verify(case.id)[0]
