@@ -90,6 +90,8 @@ def test_where_local_needs_flag(tmp_path: Path) -> None:
     ["when", "--lat", "0", "--lon", "0", "--date", "2020-01-01..2022-01-01", "--elevation", "30"],
     ["when", "--lat", "0", "--lon", "0", "--date", "soon", "--elevation", "30"],
     ["when", "--lat", "0", "--lon", "0", "--date", "2022-01-01", "--elevation", "nan"],
+    ["when", "--lat", "0", "--lon", "0", "--date", "3000-01-01", "--elevation", "30"],
+    ["sun", "--lat", "0", "--lon", "0", "--time", "3000-01-01T00:00Z"],
     ["where", "--time", "2022-01-01T00:00Z", "--elevation", "30", "--out", "/tmp/x.png", "--step", "0.0001"],
     ["where", "--time", "2022-01-01T00:00Z", "--elevation", "30", "--out", "/tmp/x.png", "--bounds", "1,2,3"],
 ])

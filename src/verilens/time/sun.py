@@ -47,8 +47,11 @@ def to_utc_index(times: Any) -> pd.DatetimeIndex:
     """
     if isinstance(times, (str, datetime, np.datetime64, pd.Timestamp)):
         times = [times]
-    idx = pd.DatetimeIndex(pd.to_datetime(list(times) if not isinstance(times, pd.DatetimeIndex) else times,
-                                          utc=True, format="ISO8601" if _all_str(times) else None))
+    try:
+        idx = pd.DatetimeIndex(pd.to_datetime(list(times) if not isinstance(times, pd.DatetimeIndex) else times,
+                                              utc=True, format="ISO8601" if _all_str(times) else None))
+    except (pd.errors.OutOfBoundsDatetime, OverflowError) as exc:
+        raise ValueError("times must lie between the years 1678 and 2261") from exc
     return idx.tz_convert("UTC")
 
 

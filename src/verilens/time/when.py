@@ -134,7 +134,12 @@ def time_windows(lat: float, lon: float, start: datetime, end: datetime, *, elev
         raise ValueError(f"scan at most {MAX_DAYS} days at once")
     step = int(step_s or (20 if span <= timedelta(days=2) else 60 if span <= timedelta(days=31) else 120))
     n = int(span.total_seconds() // step) + 1
-    t0 = pd.Timestamp(start).tz_convert("UTC")
+    try:
+        t0 = pd.Timestamp(start).tz_convert("UTC")
+        pd.Timestamp(end).tz_convert("UTC").as_unit("ns")
+        t0 = t0.as_unit("ns")
+    except (pd.errors.OutOfBoundsDatetime, OverflowError, ValueError) as exc:
+        raise ValueError("dates must lie between the years 1678 and 2261") from exc
     idx = pd.DatetimeIndex(t0 + pd.to_timedelta(np.arange(n) * step, unit="s"))
     pos = sun_position(idx, lat, lon, pressure_hpa=pressure_hpa, temperature_c=temperature_c)
     elev = pos.apparent_elevation if apparent else pos.elevation
