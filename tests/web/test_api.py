@@ -144,3 +144,16 @@ def test_reference_photos_given_at_intake_reach_the_reference_check(client: Any,
     assert check["state"] == "found", check["summary"]
     assert view["references"] and client.get(view["references"][0]["url"]).status_code == 200
     assert 'id="references"' in client.get(view["url"]).text
+
+
+def test_ring_endpoint(client: Any) -> None:
+    from verilens.web import backend
+
+    r = client.get("/api/ring", params={"time": "2022-06-21T09:00+03:00", "elevation": 43.2, "tolerance": 3})
+    if backend.sun_engine().ring is None:
+        assert r.status_code == 503
+        return
+    ring = r.json()["ring"]
+    assert ring["cells"] > 0 and ring["geojson"]["type"] == "FeatureCollection"
+    assert client.get("/api/ring", params={"time": "not a time at all", "elevation": 43}).status_code == 422
+    assert client.get("/api/ring", params={"time": "2022-06-21T09:00Z", "elevation": 95}).status_code == 422

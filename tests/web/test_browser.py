@@ -102,6 +102,11 @@ def test_desk_workflow(live: Any, page: Any, shots: Path, tmp_path: Path) -> Non
     page.screenshot(path=str(shots / "shadow.png"), full_page=True)
     page.click("#shadow-note")
     page.wait_for_selector("#shadow-note:disabled")
+    if backend.sun_engine().ring is not None:  # the item page now draws that ring on its map
+        page.go_back()
+        page.wait_for_selector("#map-note")
+        wait_until(page, "document.getElementById('map-note').textContent.includes('Shadow ring')")
+        page.go_forward()
 
     # the case page: verdict and export
     page.goto(page.url.rsplit("/items/", 1)[0])

@@ -636,6 +636,20 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
             raise HTTPException(422, str(exc)) from exc
         return _shadow(body, geo)
 
+    @app.get("/api/ring", tags=["shadow"])
+    def api_ring(time: Annotated[str, Query(min_length=10, max_length=64, description="ISO 8601 instant (with offset = UTC mode)")],
+                 elevation: Annotated[float, Query(gt=0, le=90, description="Sun elevation, degrees")],
+                 tolerance: Annotated[float, Query(gt=0, le=45, description="Elevation tolerance, degrees")] = 2.0,
+                 ) -> dict[str, Any]:
+        """The ring of places where the sun stood at ``elevation`` at ``time`` (GeoJSON)."""
+        engine = be.sun_engine()
+        if engine.ring is None:
+            raise be.Unavailable(engine.reason or "the ring map is not available")
+        try:
+            return {"ring": be.plain(engine.ring(time=time, elevation=elevation, tolerance=tolerance))}
+        except (VerilensError, ValueError, TypeError, OverflowError) as exc:
+            raise HTTPException(422, f"{type(exc).__name__}: {exc}") from exc
+
     # ---------------------------------------------------------------- pages
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page_intake(request: Request) -> HTMLResponse:
@@ -757,9 +771,20 @@ def _item_view(case: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
         "preview": f"{base}/preview",
         "width": (rep.get("input") or {}).get("width"), "height": (rep.get("input") or {}).get("height"),
         "claim": rep.get("claim") or {},
+        "shadow_measurement": _measured_shadow(rep),
         "shadow_url": f"/cases/{case['id']}/items/{item['id']}/shadow",
         "url": f"/cases/{case['id']}/items/{item['id']}",
     }
+
+
+def _measured_shadow(rep: dict[str, Any]) -> dict[str, Any] | None:
+    """Elevation and time of a shadow measured with the check (``--shadow-*``), for the ring."""
+    c = views.check_by_id(rep, "time.sun")
+    m = ((c or {}).get("details") or {}).get("measurement") or {}
+    t = (rep.get("claim") or {}).get("time")
+    if not isinstance(m.get("elevation"), (int, float)) or not t or len(str(t)) <= 10:
+        return None
+    return {"elevation": m["elevation"], "tolerance": m.get("tolerance") or 2.0, "time": t, "source": "time.sun check"}
 
 
 def _shadow(body: ShadowRequest, geo: Any) -> dict[str, Any]:

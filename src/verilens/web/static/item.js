@@ -60,5 +60,21 @@
       g.hidden = !any;
     });
   });
-  VLMap.make("map", "map-note", data.tile_url).then(map => VLMap.points(map, data.item.map_points));
+  VLMap.make("map", "map-note", data.tile_url).then(async map => {
+    VLMap.points(map, data.item.map_points);
+    /* the shadow ring: from the check's measurement, or the last one made with the shadow tool */
+    let m = data.item.shadow;
+    try { if (!m) m = JSON.parse(localStorage.getItem("vl-shadow-" + data.item.id) || "null"); } catch (e) { m = null; }
+    if (!m || !m.time) return;
+    const note = document.getElementById("map-note");
+    try {
+      const q = new URLSearchParams({ time: m.time, elevation: m.elevation, tolerance: m.tolerance || 2 });
+      const r = await VL.api("GET", "/api/ring?" + q.toString());
+      const gj = r.ring.geojson || r.ring;
+      if (gj && gj.type) {
+        L.geoJSON(gj, { style: { color: VLMap.colours.ring, weight: 1, fillOpacity: 0.3 }, interactive: false }).addTo(map);
+        note.append(" Shadow ring: sun at " + Number(m.elevation).toFixed(1) + "° ± " + Number(m.tolerance || 2).toFixed(1) + "° at " + m.time + " (" + (m.source || "shadow tool") + ").");
+      }
+    } catch (e) { note.append(" Shadow ring unavailable: " + e.message); }
+  });
 })();

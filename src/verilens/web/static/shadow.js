@@ -62,6 +62,9 @@
       else if (r.ring) parts.push(VL.el("p", { id: "ring-summary", text: "Ring map: " + r.ring.cells + " grid cells where the sun stood at this elevation at " + (r.ring.time || body.time) + " (shaded on the map)." }));
       out.replaceChildren(...parts);
       noteBtn.hidden = false;
+      if (body.time) {  /* the item page draws this ring on its map */
+        try { localStorage.setItem("vl-shadow-" + data.item_id, JSON.stringify({ elevation: g.elevation, tolerance: g.tolerance, time: body.time, source: "shadow tool" })); } catch (e) { /* storage off */ }
+      }
       if (map && r.ring) {
         if (ringLayer) map.removeLayer(ringLayer);
         const gj = r.ring.geojson || r.ring;
