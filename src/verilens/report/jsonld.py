@@ -51,7 +51,8 @@ def case_jsonld(doc: dict[str, Any], base_url: str | None = None) -> dict[str, A
 
     Notes
     -----
-    Without a verdict there is nothing to publish: the graph then holds only the case's
+    The rating is textual (``alternateName``/``name``); no numeric ``ratingValue`` scale is
+    invented. Without a verdict there is nothing to publish: the graph then holds only the case's
     claim as a schema.org ``Claim``. A verdict tied to an item applies to that item; the
     case-level verdict applies to the items without their own.
     """
@@ -70,8 +71,8 @@ def case_jsonld(doc: dict[str, Any], base_url: str | None = None) -> dict[str, A
         if claim.get("first_appearance_url"):
             claim_node["firstAppearance"] = {"@type": "CreativeWork", "url": claim["first_appearance_url"]}
             claim_node["appearance"] = [{"@type": "CreativeWork", "url": claim["first_appearance_url"]}]
-        if claim.get("created_at"):
-            claim_node["datePublished"] = _date(claim["created_at"])
+        # Claim.datePublished would be when the claim was made, which the case does not
+        # record (created_at is when it was entered here): left out rather than misstated.
         if claim.get("place"):
             p = claim["place"]
             claim_node["spatialCoverage"] = {"@type": "Place", "name": p.get("name") or p.get("query"),
