@@ -4,8 +4,8 @@
 - ``video.keyframes`` (source): shots, hard cuts and keyframes (saved as pictures).
 - ``video.provenance`` (provenance): every keyframe searched in the archive; matches
   grouped per archive item into clip statements with their time offset.
-- ``video.keyframe_checks`` (manipulation): a bounded set of image checks on a few
-  keyframes.
+- ``video.keyframe_forensics`` (manipulation) and ``video.keyframe_text`` (place): a
+  bounded set of image checks on a few keyframes.
 """
 
 from __future__ import annotations
@@ -38,10 +38,12 @@ KEYFRAME_PARAMS: dict[str, Any] = {
     "collapse_pdq_distance": COLLAPSE_DISTANCE, "max_keyframes": MAX_KEYFRAMES, "max_side": MAX_SIDE,
 }
 PROVENANCE_PARAMS: dict[str, Any] = {"max_keyframes_searched": 60, "top_k": 5, "offset_tolerance_s": 1.0}
-#: Image checks run on keyframes when registered (others' ids; absent ones are skipped).
-FRAME_CHECKS = ("forensics.copy_move", "forensics.noise", "forensics.resampling", "forensics.spectrum",
-                "place.ocr")
-FRAME_CHECK_PARAMS: dict[str, Any] = {"checks": list(FRAME_CHECKS), "max_keyframes": 4}
+#: Image checks run on keyframes when registered (absent ones are skipped). Resampling and
+#: JPEG-structure checks are left out: video frames are routinely scaled and never JPEG.
+FORENSIC_CHECKS = ("forensics.copy_move", "forensics.noise")
+FORENSIC_PARAMS: dict[str, Any] = {"checks": list(FORENSIC_CHECKS), "max_keyframes": 4}
+TEXT_CHECKS = ("place.ocr",)
+TEXT_PARAMS: dict[str, Any] = {"checks": list(TEXT_CHECKS), "max_keyframes": 4}
 _CACHE_KEY = "video.keyframes.result"
 
 
@@ -296,24 +298,8 @@ def video_provenance(ctx: Context) -> Finding:
     return Finding(State.FOUND, summary, score=round(score, 3), details=details)
 
 
-@register(
-    "video.keyframe_checks",
-    Question.MANIPULATION,
-    version="1",
-    applies_to=("video",),
-    budget_s=180,
-    parameters=FRAME_CHECK_PARAMS,
-    after=("video.keyframes",),
-    caveat=(
-        "How to read: a few keyframes, spread over the video, go through the image checks that "
-        "make sense on a decoded frame (copy-move, noise, resampling, text); each result says "
-        "which keyframe and time it is about. What it cannot show: a decoded video frame has "
-        "been compressed by the video codec, which hides or mimics many traces the image "
-        "checks look for; frames between keyframes are not examined; JPEG-structure checks do "
-        "not apply to video frames."
-    ),
-)
-def video_keyframe_checks(ctx: Context) -> Finding:
+def _run_on_keyframes(ctx: Context, ids: tuple[str, ...], max_keyframes: int, what: str) -> Finding:
+    """Run registered image checks ``ids`` on a few keyframes spread over the video."""
     from ..intake.media import open_media
     from ..pipeline import Context as Ctx
     from ..pipeline import Options, load_checks, run_checks, select_checks
@@ -322,21 +308,16 @@ def video_keyframe_checks(ctx: Context) -> Finding:
     if res is None or not res.keyframes:
         return Finding(State.NOT_APPLICABLE, "No keyframes to examine.")
     registry = load_checks()
-    wanted = [c for c in ctx.options.extra.get("video_frame_checks", FRAME_CHECKS) if c in registry]
+    wanted = [c for c in ids if c in registry]
     if not wanted:
-        return Finding(State.NOT_APPLICABLE, "None of the image checks run on keyframes is available "
-                       f"({', '.join(FRAME_CHECKS)}).")
-    chosen = _spread([k for k in res.keyframes if k.pdq_quality >= 50] or res.keyframes,
-                     FRAME_CHECK_PARAMS["max_keyframes"])
+        return Finding(State.NOT_APPLICABLE, f"None of the image checks for {what} is available ({', '.join(ids)}).")
+    chosen = _spread([k for k in res.keyframes if k.pdq_quality >= 50] or res.keyframes, max_keyframes)
     per: list[dict[str, Any]] = []
     found: list[tuple[float, str, str, float | None]] = []
     informative = 0
     artifacts: list[Artifact] = []
     for kf in chosen:
-        remaining = ctx.deadline - time.monotonic()
-        if remaining < 5:
-            break
-        if not kf.path:
+        if ctx.deadline - time.monotonic() < 5 or not kf.path:
             continue
         item = open_media(kf.path, ctx.settings.limits)
         opts = Options(checks=set(wanted), parallel=1, archive=None)
@@ -345,7 +326,8 @@ def video_keyframe_checks(ctx: Context) -> Finding:
         results = run_checks(sub, [c for c in select_checks("image", opts) if c.id in wanted])
         rows = []
         for r in results:
-            rows.append({"id": r.id, "state": r.state.value, "score": r.score, "summary": r.summary})
+            rows.append({"id": r.id, "state": r.state.value, "score": r.score, "summary": r.summary,
+                         "details": r.details})
             artifacts.extend(r.artifacts)
             if r.state == State.FOUND:
                 found.append((kf.time_s, r.id, r.summary, r.score))
@@ -357,11 +339,53 @@ def video_keyframe_checks(ctx: Context) -> Finding:
         return Finding(State.TIMEOUT, "No time left in the budget to examine keyframes.", details=details)
     if found:
         t, cid, text, score = max(found, key=lambda f: f[3] or 0.0)
-        return Finding(State.FOUND, f"{len(found)} finding(s) on {len(per)} keyframe(s); strongest at t = {t:.2f} s "
-                       f"[{cid}]: {text}", score=score, details=details, artifacts=artifacts)
+        times = sorted({round(f[0], 2) for f in found})
+        return Finding(State.FOUND, f"{len(found)} finding(s) on keyframe(s) at t = "
+                       f"{', '.join(f'{x:.2f}' for x in times[:6])} s; strongest at t = {t:.2f} s [{cid}]: {text}",
+                       score=score, details=details, artifacts=artifacts)
     if informative:
         return Finding(State.NOT_FOUND, f"{', '.join(wanted)} found nothing on {len(per)} keyframe(s).",
                        details=details, artifacts=artifacts)
     return Finding(State.INCONCLUSIVE, f"The image checks could not speak on {len(per)} keyframe(s).",
                    details=details, artifacts=artifacts)
 
+
+@register(
+    "video.keyframe_forensics",
+    Question.MANIPULATION,
+    version="1",
+    applies_to=("video",),
+    budget_s=180,
+    parameters=FORENSIC_PARAMS,
+    after=("video.keyframes",),
+    caveat=(
+        "How to read: a few keyframes spread over the video go through the image checks that "
+        "make sense on a decoded frame (copy-move, noise consistency); each result says which "
+        "keyframe and time it is about. What it cannot show: the video codec compresses flat and "
+        "busy regions differently, which hides or mimics many traces the image checks look for, "
+        "so a noise finding on a video frame is weak; frames between keyframes are not examined; "
+        "JPEG-structure checks do not apply to video frames."
+    ),
+)
+def video_keyframe_forensics(ctx: Context) -> Finding:
+    return _run_on_keyframes(ctx, FORENSIC_CHECKS, FORENSIC_PARAMS["max_keyframes"], "manipulation")
+
+
+@register(
+    "video.keyframe_text",
+    Question.PLACE,
+    version="1",
+    applies_to=("video",),
+    budget_s=180,
+    parameters=TEXT_PARAMS,
+    after=("video.keyframes",),
+    caveat=(
+        "How to read: text in a few keyframes (signs, shop fronts, captions, station logos) is "
+        "read by OCR in Ukrainian, Russian and English and matched against the gazetteer, as "
+        "for a photo. What it cannot show: on-screen captions and logos were added by whoever "
+        "published the video and say nothing about where it was filmed; text in frames that "
+        "are not keyframes is not read."
+    ),
+)
+def video_keyframe_text(ctx: Context) -> Finding:
+    return _run_on_keyframes(ctx, TEXT_CHECKS, TEXT_PARAMS["max_keyframes"], "place")

@@ -175,7 +175,8 @@ def small_bgr_from_yuv420(y: np.ndarray, u: np.ndarray, v: np.ndarray, step: int
     -----
     Point sampling aliases fine texture, which does not matter for shot detection (a
     whole-frame change measure); it is what makes detection cost a fraction of decoding.
-    Colours use the BT.601 matrix of OpenCV's ``COLOR_YUV2BGR``.
+    Colours use OpenCV's ``COLOR_YUV2BGR`` (full-range matrix), so limited-range video comes
+    out slightly flat; shot detection compares frames with each other, not with true colours.
     """
     import cv2
 
