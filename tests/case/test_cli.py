@@ -65,3 +65,11 @@ def test_verify_reports_problems_with_exit_0(tmp_path: Path, photos: list[Path])
     stored.write_bytes(b"replaced")
     res = _json(["case", "verify", cid, "--db", db, "--json"])
     assert res["ok"] is False and any("altered" in p for p in res["problems"])
+
+
+def test_a_file_that_is_not_a_database_fails_cleanly(tmp_path: Path) -> None:
+    bogus = tmp_path / "cases.db"
+    bogus.write_bytes(b"\x00not sqlite at all" * 100)
+    res = runner.invoke(app, ["case", "new", "x", "--db", str(bogus), "--json"])
+    assert res.exit_code == 1 and "cannot open the case database" in res.output
+    assert res.exception is None or isinstance(res.exception, SystemExit)

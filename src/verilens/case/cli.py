@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from ..cli_common import command_errors, emit_json, err, out, safe_text, split_csv
+from ..cli_common import command_errors as _command_errors
+from ..cli_common import emit_json, err, out, safe_text, split_csv
 
 case_app = typer.Typer(name="case", no_args_is_help=True,
                        help="Case files: claim, media and their evidence, notes, verdict, custody log, reports.")
@@ -20,6 +23,21 @@ def _store(db: str | None):  # type: ignore[no-untyped-def]
     from .store import CaseStore
 
     return CaseStore(db)
+
+
+@contextmanager
+def command_errors() -> Iterator[None]:
+    """The shared exit-code mapping, plus database failures reported as failures (exit 1)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..errors import VerilensError
+
+    with _command_errors():
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            raise VerilensError(f"case database error: {type(exc).__name__}: "
+                                f"{str(exc).splitlines()[0][:300]}") from exc
 
 
 @case_app.command("new")

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .. import __version__
@@ -283,7 +284,11 @@ class CaseStore:
         def attempt() -> Any:
             with self._session() as s, s.begin():
                 return fn(s)
-        return retrying(attempt)
+        try:
+            return retrying(attempt)
+        except SQLAlchemyError as exc:
+            raise VerilensError(f"the case database refused the change ({_redact(self.url)}): "
+                                f"{type(exc).__name__}: {str(exc).splitlines()[0][:300]}") from exc
 
     def _case_row(self, s: Session, case_id: str, lock: bool = False) -> CaseRow:
         q = select(CaseRow).where(CaseRow.id == case_id)
