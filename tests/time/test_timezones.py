@@ -62,3 +62,15 @@ def test_offset_grid_applies_overrides() -> None:
     assert g[0, 0] == 120.0  # Kyiv in winter
     assert g[1, 1] == 180.0  # Donetsk on Moscow time
     assert g[2, 2] == 120.0  # Kherson before occupation
+
+
+def test_zone_grid_cache_round_trip() -> None:
+    tz.zone_name_grid.cache_clear()
+    codes, names = tz.zone_name_grid(5.0)
+    assert tz._grid_cache_path(5.0).is_file()
+    again = tz._read_grid_cache(5.0, *codes.shape)
+    assert again is not None and (again[0] == codes).all() and again[1] == names
+    # a corrupt cache is ignored, not trusted
+    tz._grid_cache_path(5.0).write_bytes(b"not an npz")
+    assert tz._read_grid_cache(5.0, *codes.shape) is None
+    tz.zone_name_grid.cache_clear()

@@ -233,10 +233,13 @@ def zone_name_grid(step: float = 0.5) -> tuple[np.ndarray, list[str]]:
     """IANA zone index per cell of a global grid (rows from 90°N, columns from 180°W).
 
     Returns ``(codes, names)``: ``codes`` int16 (rows, cols), -1 where no zone; cached in
-    memory (about 2-3 s to build at 0.5° on one core).
+    memory and under ``$VERILENS_HOME/cache`` (about 2-3 s to build at 0.5° on one core).
     """
     rows = int(round(180 / step))
     cols = int(round(360 / step))
+    cached = _read_grid_cache(step, rows, cols)
+    if cached is not None:
+        return cached
     names: dict[str, int] = {}
     codes = np.full((rows, cols), -1, dtype=np.int16)
     with _GRID_LOCK, _tf_lock:
@@ -247,7 +250,44 @@ def zone_name_grid(step: float = 0.5) -> tuple[np.ndarray, list[str]]:
                 n = tf.timezone_at(lat=la, lng=-180.0 + (c + 0.5) * step)
                 if n:
                     codes[r, c] = names.setdefault(n, len(names))
+    _write_grid_cache(step, codes, list(names))
     return codes, list(names)
+
+
+def _grid_cache_path(step: float) -> Any:
+    from importlib.metadata import PackageNotFoundError, version
+
+    from ..config import home
+
+    try:
+        tfv = version("timezonefinder")
+    except PackageNotFoundError:
+        tfv = "unknown"
+    return home() / "cache" / f"tz_grid_{step:g}_{tfv}.npz"
+
+
+def _read_grid_cache(step: float, rows: int, cols: int) -> tuple[np.ndarray, list[str]] | None:
+    """The zone grid saved by an earlier run (keyed by step and timezonefinder version)."""
+    try:
+        with np.load(_grid_cache_path(step), allow_pickle=False) as f:
+            codes = np.asarray(f["codes"], dtype=np.int16)
+            names = [str(n) for n in f["names"]]
+    except (OSError, KeyError, ValueError):
+        return None
+    if codes.shape != (rows, cols) or codes.max(initial=-1) >= len(names):
+        return None
+    return codes, names
+
+
+def _write_grid_cache(step: float, codes: np.ndarray, names: list[str]) -> None:
+    try:
+        path = _grid_cache_path(step)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, codes=codes, names=np.array(names, dtype=str))
+        tmp.replace(path)
+    except OSError:
+        pass  # a cache only
 
 
 def utc_offset_grid(local: datetime, lats: np.ndarray, lons: np.ndarray, step: float = 0.5,
