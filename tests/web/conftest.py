@@ -108,7 +108,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     folder = tmp_path_factory.mktemp("web-live")
     os.environ.setdefault("VERILENS_HOME", str(folder / "home"))
     store = CaseStore(str(folder / "cases.db"))
-    app = create_app(WebConfig(checks=fast_checks()), store=store)
+    # VERILENS_WEB_TEST_ALL_CHECKS=1 runs every default check (slower; used for screenshots)
+    checks = None if os.environ.get("VERILENS_WEB_TEST_ALL_CHECKS") else fast_checks()
+    app = create_app(WebConfig(checks=checks), store=store)
     with LiveServer(app) as srv:
         yield srv
     store.close()

@@ -91,3 +91,12 @@ def test_openapi_document_is_served(client: Any) -> None:
     for p in ("/api/intake", "/api/cases", "/api/cases/{case_id}", "/api/cases/{case_id}/verdict",
               "/api/cases/{case_id}/export", "/api/shadow", "/api/jobs/{job_id}", "/api/places"):
         assert p in paths, p
+
+
+def test_json_endpoints_do_not_accept_forms_without_the_token(client: Any) -> None:
+    # a cross-site <form> can only send form encodings or text/plain, never the header
+    before = len(client.get("/api/cases").json()["cases"])
+    for ctype in ("application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "text/plain"):
+        r = client.post("/api/cases", content=b'{"title": "forged"}', headers={"Content-Type": ctype})
+        assert r.status_code in (403, 422), (ctype, r.status_code)
+    assert len(client.get("/api/cases").json()["cases"]) == before
