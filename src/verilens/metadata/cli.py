@@ -1,7 +1,7 @@
 """CLI commands of the metadata domain, added to the main app by verilens.cli.
 
-``verilens metadata PATH... [--json] [--c2pa]``: normalised metadata of each file, read
-through the shared exiftool bridge in batches (one exiftool process for the whole run).
+``verilens metadata PATH... [--json] [--c2pa]``: normalised metadata of each file, read in
+batches by long-running exiftool processes (:mod:`verilens.metadata.batch`).
 """
 
 from __future__ import annotations
@@ -16,7 +16,11 @@ import typer
 from .normalise import MAX_STRING, clean_str
 
 #: Files per exiftool call.
-BATCH = 64
+BATCH = 256
+#: File name endings read with ``-ee`` (embedded per-frame metadata such as GPS tracks).
+VIDEO_SUFFIXES = frozenset(
+    {".mp4", ".mov", ".m4v", ".3gp", ".3g2", ".mts", ".m2ts", ".avi", ".mkv", ".insv"}
+)
 #: Deepest nesting of exiftool values carried into ``raw``.
 MAX_DEPTH = 8
 
@@ -75,7 +79,7 @@ def read_metadata(
     """
     from ..errors import VerilensError
     from ..intake.media import sha256_file
-    from .exiftool import bridge
+    from .batch import read_many
     from .normalise import normalise
 
     items = list(_files(paths))
@@ -86,8 +90,12 @@ def read_metadata(
         batch_error = None
         if good:
             try:
+                videos = [p for p in good if Path(p).suffix.lower() in VIDEO_SUFFIXES]
+                others = [p for p in good if Path(p).suffix.lower() not in VIDEO_SUFFIXES]
+                for p, row in zip(others, read_many(others), strict=True):
+                    rows[p] = row
                 extra = ["-ee"] if video_embedded else []
-                for p, row in zip(good, bridge().read(good, extra), strict=True):
+                for p, row in zip(videos, read_many(videos, extra), strict=True):
                     rows[p] = row
             except VerilensError as exc:
                 batch_error = str(exc)
