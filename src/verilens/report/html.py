@@ -124,9 +124,15 @@ def render_html(doc: dict[str, Any]) -> str:
                 pics.append({"a": a, "uri": Markup(uri) if uri else None})
             checks.append({"c": c, "pics": pics})
         by_q: dict[str, list[dict[str, Any]]] = {}
+        skipped: dict[str, list[str]] = {}
         for entry in checks:
-            by_q.setdefault(entry["c"]["question"], []).append(entry)
+            q = entry["c"]["question"]
+            if entry["c"]["state"] == "not_applicable" and not entry["pics"]:
+                skipped.setdefault(q, []).append(entry["c"]["id"])
+            else:
+                by_q.setdefault(q, []).append(entry)
         items.append({"item": item, "thumb": Markup(thumb) if thumb else None,
-                      "by_q": [(q, by_q.get(q, [])) for q in QUESTION_ORDER if by_q.get(q)]})
+                      "by_q": [(q, by_q.get(q, []), skipped.get(q, [])) for q in QUESTION_ORDER
+                               if by_q.get(q) or skipped.get(q)]})
     return _env().get_template("case.html.j2").render(
         doc=doc, items=items, csp=CSP, category_text=CATEGORY_TEXT, questions=QUESTION_ORDER)
