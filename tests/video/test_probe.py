@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import UTC
 from pathlib import Path
 
 import av
@@ -116,7 +117,7 @@ def _ref_utc(text: str) -> str:
     sign = -1 if off[0] == "-" else 1
     tz = timezone(sign * timedelta(hours=int(off[1:3]), minutes=int(off[4:6])))
     t = datetime.strptime(" ".join(parts[1:4] + parts[5:]), "%b %d %H:%M:%S %Y").replace(tzinfo=tz)
-    return t.astimezone(timezone.utc).isoformat()
+    return t.astimezone(UTC).isoformat()
 
 
 VIDEO_CASES = [
