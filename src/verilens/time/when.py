@@ -145,36 +145,51 @@ def time_windows(lat: float, lon: float, start: datetime, end: datetime, *, elev
     elev = pos.apparent_elevation if apparent else pos.elevation
     ok = _match(elev, pos.azimuth, elevation, tolerance, azimuth, azimuth_tolerance)
 
-    def ok_at(t: datetime) -> bool:
-        p = sun_position([t], lat, lon, pressure_hpa=pressure_hpa, temperature_c=temperature_c)
+    def ok_many(ts: np.ndarray) -> np.ndarray:
+        ti = pd.DatetimeIndex(pd.to_datetime(ts, unit="s", utc=True))
+        p = sun_position(ti, lat, lon, pressure_hpa=pressure_hpa, temperature_c=temperature_c)
         e = p.apparent_elevation if apparent else p.elevation
-        return bool(_match(e, p.azimuth, elevation, tolerance, azimuth, azimuth_tolerance)[0])
+        return _match(e, p.azimuth, elevation, tolerance, azimuth, azimuth_tolerance)
 
-    def refine(t_out: datetime, t_in: datetime) -> datetime:
-        # the boundary lies between an outside and an inside instant; return the first inside
-        while abs((t_in - t_out).total_seconds()) > 1.0:
-            mid = t_out + (t_in - t_out) / 2
-            mid = mid.replace(microsecond=0)
-            if mid in (t_out, t_in):
+    def refine_all(outs: np.ndarray, ins: np.ndarray) -> np.ndarray:
+        # each boundary lies between an outside and an inside instant: bisect all of them at
+        # once (one vectorised SPA call per step) down to 1 s; return the first inside instants
+        outs = outs.astype(np.float64).copy()
+        ins = ins.astype(np.float64).copy()
+        for _ in range(40):
+            active = np.flatnonzero(np.abs(ins - outs) > 1.0)
+            if active.size == 0:
                 break
-            if ok_at(mid):
-                t_in = mid
-            else:
-                t_out = mid
-        return t_in
+            mid = np.floor((outs[active] + ins[active]) / 2.0)
+            okm = ok_many(mid)
+            ins[active[okm]] = mid[okm]
+            outs[active[~okm]] = mid[~okm]
+        return ins
+
+    def as_dt(u: float) -> datetime:
+        return datetime.fromtimestamp(round(float(u)), tz=UTC)
 
     # days and solar noons
     days_idx = pd.date_range(t0.normalize(), pd.Timestamp(end).tz_convert("UTC").normalize(), freq="D")
     noons = [t for t in _transits(days_idx, lat, lon) if start <= t < end]
-    times = [t.to_pydatetime() for t in idx]
+    ux = unix_seconds(idx)
     windows: list[Window] = []
     padded = np.concatenate([[False], ok, [False]])
     edges = np.flatnonzero(np.diff(padded.astype(np.int8)))
-    for s_i, e_i in zip(edges[0::2], edges[1::2] - 1, strict=True):
-        ws = times[s_i] if s_i == 0 else refine(times[s_i - 1], times[s_i])
-        we = times[e_i] if e_i == n - 1 else refine(times[e_i + 1], times[e_i])
+    starts, ends = edges[0::2], edges[1::2] - 1
+    s_ref = starts > 0
+    e_ref = ends < n - 1
+    ws_u = ux[starts].astype(np.float64)
+    we_u = ux[ends].astype(np.float64)
+    if s_ref.any():
+        ws_u[s_ref] = refine_all(ux[starts[s_ref] - 1], ux[starts[s_ref]])
+    if e_ref.any():
+        we_u[e_ref] = refine_all(ux[ends[e_ref] + 1], ux[ends[e_ref]])
+    noon_u = np.array([t.timestamp() for t in noons])
+    for k, (s_i, e_i) in enumerate(zip(starts, ends, strict=True)):
+        ws, we = as_dt(ws_u[k]), as_dt(we_u[k])
         mid = ws + (we - ws) / 2
-        noon = min(noons, key=lambda x: abs((x - mid).total_seconds())) if noons else mid
+        noon = noons[int(np.argmin(np.abs(noon_u - mid.timestamp())))] if noons else mid
         if ws <= noon <= we:
             branch = "around_noon"
         else:
@@ -238,18 +253,25 @@ def mirror_dates(dates: list[Any], lon: float = 0.0) -> list[dict[str, str]]:
     The declination is taken at local solar noon (≈ 12:00 UTC − lon/15 h). Within ~3 days
     of a solstice the mirror is the date itself (reported as such).
     """
-    out = []
-    for d in dates:
-        centre = pd.Timestamp(d).tz_localize("UTC") + pd.Timedelta(hours=12 - lon / 15.0)
-        days = pd.DatetimeIndex([centre + pd.Timedelta(days=k) for k in range(-183, 184)])
-        dec = declinations(days)
-        grad = np.gradient(dec)
-        i0 = 183
-        other = np.flatnonzero(np.sign(grad) != np.sign(grad[i0]))
+    out: list[dict[str, str]] = []
+    if not dates:
+        return out
+    ds = [pd.Timestamp(d).normalize() for d in dates]
+    first = min(ds).tz_localize(None) - pd.Timedelta(days=190)
+    n_days = (max(ds).tz_localize(None) - min(ds).tz_localize(None)).days + 381
+    days = pd.DatetimeIndex([first + pd.Timedelta(days=k) for k in range(n_days)]).tz_localize("UTC")
+    days = days + pd.Timedelta(hours=12 - lon / 15.0)
+    dec = declinations(days)
+    grad = np.gradient(dec)
+    for d in ds:
+        i0 = (d.tz_localize(None) - first).days
+        lo, hi = i0 - 183, i0 + 184
+        seg = np.arange(lo, hi)
+        other = seg[np.sign(grad[seg]) != np.sign(grad[i0])]
         if other.size == 0:
             continue
         j = int(other[np.argmin(np.abs(dec[other] - dec[i0]))])
-        out.append({"date": pd.Timestamp(d).date().isoformat(), "mirror_date": days[j].date().isoformat(),
+        out.append({"date": d.date().isoformat(), "mirror_date": days[j].date().isoformat(),
                     "declination": f"{dec[i0]:.3f}", "mirror_declination": f"{dec[j]:.3f}"})
     return out
 
