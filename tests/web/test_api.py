@@ -157,3 +157,39 @@ def test_ring_endpoint(client: Any) -> None:
     assert ring["cells"] > 0 and ring["geojson"]["type"] == "FeatureCollection"
     assert client.get("/api/ring", params={"time": "not a time at all", "elevation": 43}).status_code == 422
     assert client.get("/api/ring", params={"time": "2022-06-21T09:00Z", "elevation": 95}).status_code == 422
+
+
+def test_archive_matches_are_shown_side_by_side(store: Any, tmp_path: Path) -> None:
+    import warnings
+
+    from verilens.pipeline import load_checks
+
+    if "provenance.archive" not in load_checks():
+        pytest.skip("provenance.archive not installed")
+    from verilens.provenance import Archive
+    from verilens.web.app import WebConfig, create_app
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    db = tmp_path / "archive.db"
+    archive = Archive.open(db)
+    try:
+        archive.add_path(PHOTO, source_url="https://news.example/2019/story", first_seen="2019-05-01T12:00:00+00:00")
+    finally:
+        archive.close()
+    app = create_app(WebConfig(archive=str(db), checks={"provenance.archive"}), store=store)
+    with TestClient(app) as c:
+        tok = c.get("/api/csrf").json()["token"]
+        with open(PHOTO, "rb") as f:
+            res = c.post("/api/intake", files=[("files", ("copy.jpg", f, "image/jpeg"))],
+                         data={"csrf_token": tok, "new_case_title": "recycled?"}).json()
+        job = wait_job(c, res["job_url"])
+        view = c.get(f"/api/cases/{res['case_id']}/items/{job['result']['added'][0]}").json()
+        assert view["matches"], view["report"]["checks"]
+        m = view["matches"][0]
+        assert m["source_url"] == "https://news.example/2019/story"
+        assert c.get(m["preview"]).content[:3] == b"\xff\xd8\xff"
+        assert any(e["kind"] == "archive" and e["time"].startswith("2019-05-01") for e in view["timeline"])
+        page = c.get(view["url"]).text
+        assert 'id="matches"' in page and "news.example/2019/story" in page

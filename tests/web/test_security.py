@@ -100,3 +100,25 @@ def test_json_endpoints_do_not_accept_forms_without_the_token(client: Any) -> No
         r = client.post("/api/cases", content=b'{"title": "forged"}', headers={"Content-Type": ctype})
         assert r.status_code in (403, 422), (ctype, r.status_code)
     assert len(client.get("/api/cases").json()["cases"]) == before
+
+
+def test_tile_url_is_off_by_default_and_allowed_in_the_csp_when_set(store: Any) -> None:
+    from verilens.web.app import WebConfig, create_app
+    from verilens.web.security import csp, tile_origin
+
+    assert "img-src 'self' data: blob:;" in csp(None)  # offline: no outside image source
+    assert tile_origin("https://tile.example.org/{z}/{x}/{y}.png") == "https://tile.example.org"
+    assert tile_origin("javascript:alert(1)") is None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from fastapi.testclient import TestClient
+    app = create_app(WebConfig(tile_url="https://tile.example.org/{z}/{x}/{y}.png"), store=store)
+    with TestClient(app) as c:
+        assert "https://tile.example.org" in c.get("/").headers["content-security-policy"]
+        assert c.get("/api/basemap").json()["tile_url"].startswith("https://tile.example.org/")
+
+
+def test_missing_pages_are_html_errors(client: Any) -> None:
+    r = client.get("/cases/doesnotexist")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "no case" in r.text

@@ -274,21 +274,28 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
         if getattr(request.state, "csrf_in_form", False) and not token_ok(state.token, token):
             raise HTTPException(403, "missing or wrong CSRF token (form field csrf_token)")
 
+    def _error(request: Request, status: int, message: str) -> Response:
+        if request.url.path.startswith(("/api", "/openapi")):
+            return _err(status, message)
+        page = state.render("error.html", request, status=status, message=message, title="Error")
+        page.status_code = status
+        return page
+
     @app.exception_handler(be.NotFound)
-    async def _nf(_r: Request, exc: be.NotFound) -> JSONResponse:
-        return _err(404, str(exc))
+    async def _nf(r: Request, exc: be.NotFound) -> Response:
+        return _error(r, 404, str(exc))
 
     @app.exception_handler(be.Unavailable)
-    async def _ua(_r: Request, exc: be.Unavailable) -> JSONResponse:
-        return _err(503, str(exc))
+    async def _ua(r: Request, exc: be.Unavailable) -> Response:
+        return _error(r, 503, str(exc))
 
     @app.exception_handler(UsageError)
-    async def _ue(_r: Request, exc: UsageError) -> JSONResponse:
-        return _err(422, str(exc))
+    async def _ue(r: Request, exc: UsageError) -> Response:
+        return _error(r, 422, str(exc))
 
     @app.exception_handler(VerilensError)
-    async def _ve(_r: Request, exc: VerilensError) -> JSONResponse:
-        return _err(400, str(exc))
+    async def _ve(r: Request, exc: VerilensError) -> Response:
+        return _error(r, 400, str(exc))
 
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
 
@@ -693,8 +700,7 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
         if request.url.path.startswith("/api") or request.url.path == "/openapi.json":
             return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                                 headers=getattr(exc, "headers", None))
-        return state.render("error.html", request, status=exc.status_code, message=str(exc.detail),
-                            title="Error")
+        return _error(request, exc.status_code, str(exc.detail))
 
     return app
 
