@@ -102,3 +102,20 @@ def test_timeline_through_pipeline(jpeg_file: Path, tmp_path: Path) -> None:
     r = report.check("time.timeline")
     assert r is not None and r.state in (State.INCONCLUSIVE, State.NOT_FOUND)
     assert any(e["kind"] == "claim" for e in r.details["events"])
+
+
+def test_points_and_offset_note(jpeg_file: Path, tmp_path: Path) -> None:
+    # Kherson under occupation (2022-10-01): clocks ran on Moscow time (+03:00). A claim written with
+    # +02:00 gets a note; the pixel-point measurement carries its assumptions.
+    from verilens.time.sun import sun_position
+
+    p = sun_position("2022-10-01T10:00:00Z", 46.6354, 32.6169)
+    tip_x = 100 + 100 * float(p.shadow_ratio[0])
+    shadow = {"points": f"100,300;100,200;{tip_x:.2f},300", "tolerance": 0.5}
+    r = _run(jpeg_file, tmp_path, "46.6354,32.6169", "2022-10-01T12:00:00+02:00", shadow)
+    assert r.state == State.NOT_FOUND
+    assert r.details["measurement"]["source"] == "points" and r.details["measurement"]["assumptions"]
+    assert "+03:00" in r.details["offset_note"] and "Note:" in r.summary
+    # the same shadow an hour later does not fit, and the summary says when it would
+    r = _run(jpeg_file, tmp_path, "46.6354,32.6169", "2022-10-01T13:00:00+02:00", shadow)
+    assert r.state == State.FOUND and "fits that day at 09:" in r.summary

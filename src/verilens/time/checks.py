@@ -153,14 +153,21 @@ def sun_check(ctx: Context) -> Finding:
         details["map_cells"] = res.cells
     except (ValueError, MemoryError):
         pass
+    extra = ""
+    if details.get("offset_note"):
+        extra = f" Note: {details['offset_note']}; if the claimed time was read off a local clock, recheck it."
+    near = [w for w in details.get("windows_near_claim", []) if w["start"][:10] == details["time_utc"][:10]]
     if reasons:
         details["verdict"] = "inconsistent"
-        return Finding(State.FOUND, "Inconsistent: at the claimed place and time the sun had " + "; ".join(reasons) + ".",
-                       score=float(min(1.0, 0.5 + excess / 2)), details=details, artifacts=artifacts)
+        fits = (" The shadow fits that day at " + ", ".join(f"{w['start'][11:16]}–{w['end'][11:16]}" for w in near[:3])
+                + " UTC." if near else "")
+        return Finding(State.FOUND, "Inconsistent: at the claimed place and time the sun had " + "; ".join(reasons)
+                       + "." + fits + extra, score=float(min(1.0, 0.5 + excess / 2)), details=details,
+                       artifacts=artifacts)
     details["verdict"] = "consistent"
     return Finding(State.NOT_FOUND,
                    f"Consistent: the sun at the claimed place and time (elevation {s['apparent_elevation']:.2f}°, "
-                   f"azimuth {s['azimuth']:.1f}°) matches the measured shadow within tolerance.",
+                   f"azimuth {s['azimuth']:.1f}°) matches the measured shadow within tolerance." + extra,
                    score=0.0, details=details, artifacts=artifacts)
 
 

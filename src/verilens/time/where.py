@@ -179,6 +179,24 @@ def where_local(local: datetime, m: Measurement, *, step: float = 0.1, bounds: B
     (IANA zones on a ``zone_step`` grid plus the occupied-territory overrides); cells are
     grouped by offset and the sun computed once per group.
 
+    Parameters
+    ----------
+    local : datetime
+        Wall-clock time (any tzinfo is dropped).
+    m : Measurement
+    step : float
+        Grid step (degrees).
+    bounds : Bounds
+    apparent : bool
+        Treat the measured elevation as apparent (refracted).
+    zone_step : float
+        Resolution of the time-zone grid (degrees).
+
+    Returns
+    -------
+    WhereResult
+        ``time_utc`` is None (each cell has its own instant); ``local_time`` is set.
+
     Notes
     -----
     Zone borders are good to about ``zone_step`` degrees; cells without a zone (none on
