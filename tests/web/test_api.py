@@ -25,7 +25,9 @@ def test_intake_runs_checks_in_the_background_and_stores_the_item(client: Any) -
                   claim_place="46.6354,32.6169", claim_time="2022-11-11")
     job = wait_job(client, res["job_url"])
     assert job["state"] == "done", job
-    assert job["checks_done"] >= 1 and job["events"]
+    assert job["checks_done"] >= 1 and job["events"] and job["checks_total"] >= job["checks_done"]
+    # the upload folder is gone: the case store keeps the original
+    assert not any((client.app.state.verilens.uploads).rglob("*.jpg"))
     assert len(job["result"]["added"]) == 1 and job["result"]["errors"] == []
     case = client.get(f"/api/cases/{res['case_id']}").json()
     assert case["title"] == "Kherson visit"

@@ -439,8 +439,15 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
         return folder, saved
 
     def _start_job(case_id: str, sources: list[str], claim_place: str | None, claim_time: str | None,
-                   references: list[str]) -> Job:
-        from ..pipeline import Options
+                   references: list[str], cleanup: list[Path]) -> Job:
+        from ..pipeline import Options, select_checks
+
+        options = Options(archive=config.archive, checks=set(config.checks) if config.checks else None,
+                          skip=set(config.skip or ()), references=[Path(r) for r in references])
+        try:  # what a still image runs: the progress bar's scale (videos run other checks)
+            per_input = len(select_checks("image", options))
+        except VerilensError:
+            per_input = 0
 
         def work(job: Job) -> dict[str, Any]:
             job.message = f"checking {len(sources)} input(s)"
@@ -453,14 +460,18 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
                 job.events.append(name[:200])
                 job.message = f"{job.checks_done} checks done · last {name[:80]}"
 
-            options = Options(archive=config.archive, checks=set(config.checks) if config.checks else None,
-                              skip=set(config.skip or ()), references=[Path(r) for r in references])
-            res = state.cases.add_media(case_id, sources, claim_place, claim_time, options, progress)
+            try:
+                res = state.cases.add_media(case_id, sources, claim_place, claim_time, options, progress)
+            finally:  # the case store keeps its own copy of each original
+                for folder in cleanup:
+                    shutil.rmtree(folder, ignore_errors=True)
             job.inputs_done = len(res["added"]) + len(res["errors"])
             return {**res, "case_url": f"/cases/{case_id}",
                     "item_urls": [f"/cases/{case_id}/items/{i}" for i in res["added"]]}
 
-        return state.jobs.submit("add_media", work, case_id=case_id, inputs_total=len(sources))
+        job = state.jobs.submit("add_media", work, case_id=case_id, inputs_total=len(sources))
+        job.checks_total = per_input * len(sources)
+        return job
 
     @app.post("/api/intake", tags=["intake"], status_code=202)
     async def api_intake(
@@ -508,9 +519,9 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
         if cid:
             _check_id(cid)
             state.cases.get_case(cid)
-        _, saved = await _save_uploads([f for f in files or [] if isinstance(f, StarletteUpload)])
+        up_folder, saved = await _save_uploads([f for f in files or [] if isinstance(f, StarletteUpload)])
         sources.extend(saved)
-        _, refs = await _save_uploads([f for f in references or [] if isinstance(f, StarletteUpload)])
+        ref_folder, refs = await _save_uploads([f for f in references or [] if isinstance(f, StarletteUpload)])
         if not sources:
             raise HTTPException(422, "give at least one file or a URL")
         if not cid:
@@ -520,7 +531,7 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
 
             state.cases.add_claim(cid, claim_text.strip(), place=parse_place(place) if place else None,  # type: ignore[union-attr]
                                   time=parse_time(when) if when else None)
-        job = _start_job(cid, sources, place, when, refs)
+        job = _start_job(cid, sources, place, when, refs, [up_folder, ref_folder])
         return {"job": job.to_dict(), "case_id": cid, "job_url": f"/api/jobs/{job.id}"}
 
     @app.post("/api/cases/{case_id}/media", tags=["intake"], status_code=202)

@@ -22,6 +22,7 @@ class Job:
     state: str = "queued"  # queued | running | done | error
     message: str = "waiting for the worker"
     checks_done: int = 0
+    checks_total: int = 0
     inputs_total: int = 0
     inputs_done: int = 0
     events: list[str] = field(default_factory=list)
@@ -33,7 +34,7 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id, "kind": self.kind, "case_id": self.case_id, "state": self.state,
-            "message": self.message, "checks_done": self.checks_done,
+            "message": self.message, "checks_done": self.checks_done, "checks_total": self.checks_total,
             "inputs_total": self.inputs_total, "inputs_done": self.inputs_done,
             "events": self.events[-20:], "result": self.result, "error": self.error,
             "created": self.created, "finished": self.finished,

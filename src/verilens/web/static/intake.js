@@ -22,8 +22,9 @@
     const events = document.getElementById("progress-events");
     for (;;) {
       const job = await VL.api("GET", jobUrl);
-      text.textContent = job.state + " · " + job.message;
-      fill.style.width = job.state === "done" || job.state === "error" ? "100%" : Math.min(95, 5 + job.checks_done * 4) + "%";
+      text.textContent = job.state + " · " + job.message + (job.checks_total ? " (of about " + job.checks_total + ")" : "");
+      const frac = job.checks_total ? job.checks_done / job.checks_total : Math.min(0.9, job.checks_done / 25);
+      fill.style.width = job.state === "done" || job.state === "error" ? "100%" : Math.round(5 + 90 * Math.min(1, frac)) + "%";
       events.replaceChildren(...job.events.slice(-6).map(t => VL.el("li", { text: t })));
       if (job.state === "done" || job.state === "error") return job;
       await new Promise(r => setTimeout(r, 700));
