@@ -52,6 +52,9 @@ def test_desk_workflow(live: Any, page: Any, shots: Path, tmp_path: Path) -> Non
     answers = page.inner_text("#answers")
     for q in ("manipulation", "provenance", "source", "place", "time"):
         assert q in answers
+    page.fill("#note-form textarea", "Leaves and light match late summer, not November.")
+    page.click("#note-form button")
+    page.wait_for_selector("#notes li:has-text('late summer')")
     wait_until(page, "document.getElementById('base-img').naturalWidth > 0")
     # toggle the first overlay (ELA heatmap) and check it is drawn over the picture
     toggle = page.locator(".overlay-toggle").first

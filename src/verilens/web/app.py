@@ -789,6 +789,7 @@ def _item_view(case: dict[str, Any], item: dict[str, Any]) -> dict[str, Any]:
         "width": (rep.get("input") or {}).get("width"), "height": (rep.get("input") or {}).get("height"),
         "claim": rep.get("claim") or {},
         "shadow_measurement": _measured_shadow(rep),
+        "notes": [n for n in case.get("notes") or [] if n.get("item_id") == item["id"]],
         "shadow_url": f"/cases/{case['id']}/items/{item['id']}/shadow",
         "url": f"/cases/{case['id']}/items/{item['id']}",
     }

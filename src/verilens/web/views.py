@@ -151,12 +151,15 @@ def map_points(report: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def archive_matches(report: dict[str, Any]) -> list[dict[str, Any]]:
-    prov = check_by_id(report, "provenance.archive")
-    out = []
-    for i, m in enumerate(((prov or {}).get("details") or {}).get("matches") or []):
-        if isinstance(m, dict):
-            out.append({"n": i, **{k: m.get(k) for k in ("id", "path", "source_url", "first_seen", "distance",
-                                                           "similarity", "transform", "frame_time_s")}})
+    """Earlier copies found in the archive: of the picture, or of a video's keyframes."""
+    out: list[dict[str, Any]] = []
+    for check_id in ("provenance.archive", "video.provenance"):
+        prov = check_by_id(report, check_id)
+        for m in ((prov or {}).get("details") or {}).get("matches") or []:
+            if isinstance(m, dict):
+                out.append({"n": len(out), "check": check_id,
+                            **{k: m.get(k) for k in ("id", "path", "source_url", "first_seen", "distance",
+                                                     "similarity", "transform", "frame_time_s")}})
     return out
 
 

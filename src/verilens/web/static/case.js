@@ -5,7 +5,8 @@
     e.preventDefault();
     const fd = new FormData(note);
     try {
-      await VL.api("POST", "/api/cases/" + note.dataset.case + "/notes", { text: fd.get("text"), author: fd.get("author") || null });
+      await VL.api("POST", "/api/cases/" + note.dataset.case + "/notes", { text: fd.get("text"), author: fd.get("author") || null,
+                                                                        item_id: note.dataset.item || null });
       location.reload();
     } catch (ex) { alert(ex.message); }
   });
