@@ -409,7 +409,10 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
         state.cases.get_case(case_id)
         ext = {"html": "html", "pdf": "pdf", "json": "json", "jsonld": "jsonld"}[format]
         out = state.exports / f"{case_id}-{time.strftime('%Y%m%dT%H%M%S')}-{uuid.uuid4().hex[:6]}.{ext}"
-        path = state.cases.export(case_id, format, out)
+        try:
+            path = state.cases.export(case_id, format, out)
+        except (OSError, RuntimeError) as exc:  # e.g. no Chromium for the PDF
+            raise be.Unavailable(f"the {format} export failed here: {type(exc).__name__}: {exc}") from exc
         media = {"html": "text/html", "pdf": "application/pdf", "json": "application/json",
                  "jsonld": "application/ld+json"}[format]
         return FileResponse(path, media_type=media, filename=f"case-{case_id}.{ext}")
@@ -601,7 +604,10 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
         path = state.known_file(a["path"])
         media = _sniff_type(path)
         if overlay and media == "image/png":
-            path = state.overlay_png(path, str(a["kind"]), f"{item_id}-{n}")
+            try:
+                path = state.overlay_png(path, str(a["kind"]), f"{item_id}-{n}")
+            except (OSError, ValueError) as exc:  # a damaged picture is missing, not a crash
+                raise be.NotFound(f"artifact {n} cannot be drawn: {exc}") from exc
         return FileResponse(path, media_type=media)
 
     @app.get("/api/cases/{case_id}/items/{item_id}/matches/{n}/preview", tags=["items"],
