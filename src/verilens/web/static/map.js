@@ -17,7 +17,16 @@ const VLMap = (() => {
       L.tileLayer(tileUrl, { maxZoom: 18, attribution: "tiles: " + tileUrl }).addTo(map);
       notes.push("Online tiles from " + tileUrl + " (requests go to that server).");
     }
-    L.latLngGraticule && L.latLngGraticule().addTo(map);
+    const legend = L.control({ position: "bottomleft" });
+    legend.onAdd = () => {
+      const div = L.DomUtil.create("div", "map-legend");
+      for (const [k, label] of [["claim", "claimed place"], ["gps", "GPS in the file"], ["ocr", "place read in the picture"], ["ring", "shadow ring"]]) {
+        const sw = L.DomUtil.create("span", "swatch", div); sw.style.background = colours[k];
+        div.append(" " + label + " ");
+      }
+      return div;
+    };
+    legend.addTo(map);
     if (note) note.textContent = notes.join(" ");
     return map;
   }
