@@ -7,10 +7,8 @@ of skipping when ``CI`` is set).
 
 from __future__ import annotations
 
-import json
+import multiprocessing
 import os
-import subprocess
-import sys
 import uuid
 from pathlib import Path
 
@@ -18,36 +16,54 @@ import pytest
 
 from tests.media import natural_image, write_jpeg
 from verilens.case import CaseStore
+from verilens.pipeline import CHECK_MODULES
 
-ROOT = Path(__file__).resolve().parents[2]
 WORKERS = 10
 NOTES_EACH = 3
-OPENERS = 5
+OPENERS = 10
 
-WORKER = r"""
-import json, sys
-from verilens.case import CaseStore
-from verilens.pipeline import Options
-db, blobs, case_id, image, idx = sys.argv[1:6]
-store = CaseStore(db, blob_dir=blobs)
-res = store.add_media(case_id, [image], options=Options(checks={"metadata.basic"}, parallel=1))
-notes = [store.add_note(case_id, f"note {k} from worker {idx}", author=f"w{idx}").id for k in range(NOTES_EACH)]
-store.close()
-print(json.dumps({"added": res.added, "errors": res.errors, "notes": notes}))
-""".replace("NOTES_EACH", str(NOTES_EACH))
+def _worker(db: str, blobs: str, case_id: str, image: str, idx: int, notes_each: int) -> dict:
+    """One writer process: add an item (running a check), then notes, each its own transaction."""
+    from verilens.case import CaseStore
+    from verilens.pipeline import Options
+
+    store = CaseStore(db, blob_dir=blobs)
+    try:
+        res = store.add_media(case_id, [image], options=Options(checks={"metadata.basic"}, parallel=1))
+        notes = [store.add_note(case_id, f"note {k} from worker {idx}", author=f"w{idx}").id
+                 for k in range(notes_each)]
+    finally:
+        store.close()
+    return {"added": res.added, "errors": res.errors, "notes": notes, "pid": os.getpid()}
+
+
+def _entry(queue, *args) -> None:  # type: ignore[no-untyped-def]
+    try:
+        queue.put(_worker(*args))
+    except BaseException as exc:  # report, never hang the test
+        queue.put({"crash": f"{type(exc).__name__}: {exc}"})
 
 
 def _run_workers(db: str, blobs: Path, case_id: str, tmp_path: Path) -> list[dict]:
+    """Ten separate processes, started together by a fork server that has verilens
+    imported already (a fresh interpreter each would spend most of the test importing)."""
     images = [write_jpeg(tmp_path / f"w{i}.jpg", natural_image(96, 64, seed=100 + i)) for i in range(WORKERS)]
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src") + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    procs = [subprocess.Popen([sys.executable, "-c", WORKER, db, str(blobs), case_id, str(img), str(i)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["verilens.case", "verilens.api", *CHECK_MODULES, "tests.case.test_concurrency"])
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_entry, args=(queue, db, str(blobs), case_id, str(img), i, NOTES_EACH))
              for i, img in enumerate(images)]
-    outs = []
     for p in procs:
-        stdout, stderr = p.communicate(timeout=300)
-        assert p.returncode == 0, stderr[-2000:]
-        outs.append(json.loads(stdout.strip().splitlines()[-1]))
+        p.start()
+    try:
+        outs = [queue.get(timeout=300) for _ in procs]
+    finally:
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.kill()
+    assert not [o["crash"] for o in outs if "crash" in o]
+    assert len({o["pid"] for o in outs}) == WORKERS
     return outs
 
 
@@ -75,18 +91,31 @@ def test_ten_processes_on_one_sqlite_case(tmp_path: Path) -> None:
     store.close()
 
 
+def _open_and_add(queue, db: str) -> None:  # type: ignore[no-untyped-def]
+    try:
+        with CaseStore(db) as s:
+            queue.put("ok " + s.new_case("c").id)
+    except BaseException as exc:
+        queue.put(f"{type(exc).__name__}: {exc}")
+
+
 @pytest.mark.slow
 def test_ten_processes_open_a_fresh_sqlite_database_at_once(tmp_path: Path) -> None:
     """The first open migrates under a lock; concurrent first opens must not race."""
     db = tmp_path / "fresh.db"
-    code = ("import sys; from verilens.case import CaseStore; s = CaseStore(sys.argv[1]); "
-            "print(s.new_case('c').id); s.close()")
-    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
-    procs = [subprocess.Popen([sys.executable, "-c", code, str(db)], stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True, env=env) for _ in range(OPENERS)]
+    ctx = multiprocessing.get_context("forkserver")
+    queue = ctx.Queue()
+    procs = [ctx.Process(target=_open_and_add, args=(queue, str(db))) for _ in range(OPENERS)]
     for p in procs:
-        _, stderr = p.communicate(timeout=120)
-        assert p.returncode == 0, stderr[-2000:]
+        p.start()
+    try:
+        outs = [queue.get(timeout=120) for _ in procs]
+    finally:
+        for p in procs:
+            p.join(timeout=30)
+            if p.is_alive():
+                p.kill()
+    assert all(o.startswith("ok") for o in outs), outs
     with CaseStore(db) as store:
         assert len(store.list_cases()) == OPENERS
 

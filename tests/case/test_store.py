@@ -240,3 +240,13 @@ def test_a_video_from_the_corpus_becomes_a_video_item(store: CaseStore, shared_d
     assert node["itemReviewed"]["mediaItemAppearance"][0]["@type"] == "VideoObject"
     html = store.export(case.id, "html", tmp_path / "v.html").read_text()
     assert "with-gps.mp4" in html and store.verify(case.id)[0]
+
+
+def test_status_changes_are_logged(store: CaseStore) -> None:
+    case = store.new_case("s")
+    store.set_status(case.id, "closed")
+    got = store.get_case(case.id)
+    assert got.status == "closed" and got.custody[-1].details == {"from": "open", "to": "closed"}
+    with pytest.raises(UsageError):
+        store.set_status(case.id, "archived")
+    assert store.verify(case.id)[0]

@@ -225,6 +225,23 @@ def verdict_cmd(
                 out.print(f"verdict {v.id}: {safe_text(v.rating)} ({', '.join(v.categories)})")
 
 
+@case_app.command("status")
+def status_cmd(
+    case_id: Annotated[str, typer.Argument(metavar="CASE_ID")],
+    status: Annotated[str, typer.Argument(help="open | review | closed")],
+    db: DbOpt = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Set a case's status (open, review, closed)."""
+    with command_errors():
+        with _store(db) as store:
+            store.set_status(case_id, status)
+            if json_out:
+                emit_json({"id": case_id, "status": status})
+            else:
+                out.print(f"case {safe_text(case_id)} is now {status}")
+
+
 @case_app.command("export")
 def export_cmd(
     case_id: Annotated[str, typer.Argument(metavar="CASE_ID")],

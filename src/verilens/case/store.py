@@ -47,6 +47,9 @@ CATEGORIES = (
     "SatireOrParodyContent",
 )
 
+#: A case's statuses.
+STATUSES = ("open", "review", "closed")
+
 ExportFormat = Literal["html", "pdf", "json", "jsonld"]
 ProgressFn = Callable[[str, CheckResult], None]
 
@@ -624,6 +627,19 @@ class CaseStore:
                                item_id=item_id, created_at=at)
 
         return self._write(tx)
+
+    def set_status(self, case_id: str, status: str, actor: str | None = None) -> None:
+        """Move a case to ``open``, ``review`` or ``closed`` (logged)."""
+        if status not in STATUSES:
+            raise UsageError(f"{status!r} is not a case status; use one of: {', '.join(STATUSES)}")
+
+        def tx(s: Session) -> None:
+            case = self._case_row(s, case_id, lock=True)
+            old = case.status
+            case.status = status
+            self._append(s, case, "status", {"from": old, "to": status}, actor=actor)
+
+        self._write(tx)
 
     def log(self, case_id: str, action: str, details: Mapping[str, Any] | None = None,
             actor: str | None = None, item_id: str | None = None) -> CustodyInfo:
