@@ -66,6 +66,12 @@ def test_desk_workflow(live: Any, page: Any, shots: Path, tmp_path: Path) -> Non
     assert page.eval_on_selector(f"#overlay-{n}", "o => o.style.opacity") == "0.4"
     page.click("#zoom-in")
     assert "scale(" in page.eval_on_selector("#stage", "s => s.style.transform")
+    page.check("#magnifier-toggle")
+    vb = page.locator("#viewer").bounding_box()
+    page.mouse.move(vb["x"] + vb["width"] / 2, vb["y"] + vb["height"] / 2)
+    assert page.locator("#magnifier").is_visible()
+    assert "url(" in page.eval_on_selector("#magnifier", "m => m.style.backgroundImage")
+    page.uncheck("#magnifier-toggle")
     page.fill("#meta-search", "Make")
     page.dispatch_event("#meta-search", "input")
     assert page.locator(".meta-row:visible").count() >= 1
@@ -129,3 +135,24 @@ def test_desk_workflow(live: Any, page: Any, shots: Path, tmp_path: Path) -> Non
     assert "<html" in html.lower() and "Kherson liberation photo" in html
     assert "Authentic" in html
     assert not errors, errors
+
+
+def test_drop_files_on_the_intake_page(live: Any, page: Any) -> None:
+    import base64
+
+    photo = EXAMPLES / "nikon-e950.jpg"
+    page.goto(live.url + "/")
+    data = base64.b64encode(photo.read_bytes()).decode()
+    dt = page.evaluate_handle(
+        """(b64) => { const bin = atob(b64); const bytes = new Uint8Array(bin.length);
+             for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+             const dt = new DataTransfer(); dt.items.add(new File([bytes], "dropped.jpg", { type: "image/jpeg" }));
+             return dt; }""", data)
+    page.dispatch_event("#drop", "drop", {"dataTransfer": dt})
+    assert "dropped.jpg" in page.inner_text("#file-list")
+    page.fill("#new-case-title", "dropped")
+    page.click("#start")
+    page.wait_for_selector("#intake-done", timeout=180_000)
+    page.click("a.item-link")
+    page.wait_for_selector("#answers")
+    assert "dropped.jpg" in page.inner_text("h1")
