@@ -149,3 +149,39 @@ def test_keyframes_command_usage_error(original: Path, tmp_path: Path) -> None:
 
     result = CliRunner().invoke(app, ["keyframes", str(original), "--out", str(tmp_path), "--format", "gif"])
     assert result.exit_code == 2
+
+
+# ---------------------------------------------------------------- image checks on keyframes
+
+def test_image_checks_run_on_spread_keyframes(original: Path, tmp_path: Path) -> None:
+    """Registered image checks see the keyframe pictures; findings name their keyframe time."""
+    from verilens.evidence import Finding, Question, State
+    from verilens.pipeline import REGISTRY, load_checks, register
+
+    load_checks()
+    seen: list[tuple[int, int]] = []
+
+    @register("test.frame_probe", Question.MANIPULATION, applies_to=("image",), default=False)
+    def probe(ctx):  # type: ignore[no-untyped-def]
+        h, w = ctx.media.rgb().shape[:2]
+        seen.append((w, h))
+        return Finding(State.FOUND, "probe saw a frame", score=0.3)
+
+    try:
+        rep = _one(original, out=tmp_path, options=Options(
+            checks={"video.keyframe_forensics"}, extra={"video_frame_checks": ["test.frame_probe", "no.such"]}))
+    finally:
+        REGISTRY.pop("test.frame_probe", None)
+    res = rep.check("video.keyframe_forensics")
+    assert res.state.value == "found" and res.details["checks"] == ["test.frame_probe"]
+    assert len(seen) == len(res.details["keyframes"]) == 4  # spread: at most 4 keyframes
+    assert set(seen) == {(320, 240)}
+    times = [k["time_s"] for k in res.details["keyframes"]]
+    assert times == sorted(times) and times[0] == 0.0
+    assert "t = 0.00" in res.summary
+
+
+def test_keyframe_checks_not_applicable_when_unavailable(original: Path, tmp_path: Path) -> None:
+    rep = _one(original, out=tmp_path, options=Options(checks={"video.keyframe_forensics"},
+                                                       extra={"video_frame_checks": ["no.such.check"]}))
+    assert rep.check("video.keyframe_forensics").state.value == "not_applicable"

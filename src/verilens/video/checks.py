@@ -38,9 +38,12 @@ KEYFRAME_PARAMS: dict[str, Any] = {
     "collapse_pdq_distance": COLLAPSE_DISTANCE, "max_keyframes": MAX_KEYFRAMES, "max_side": MAX_SIDE,
 }
 PROVENANCE_PARAMS: dict[str, Any] = {"max_keyframes_searched": 60, "top_k": 5, "offset_tolerance_s": 1.0}
-#: Image checks run on keyframes when registered (absent ones are skipped). Resampling and
-#: JPEG-structure checks are left out: video frames are routinely scaled and never JPEG.
-FORENSIC_CHECKS = ("forensics.copy_move", "forensics.noise")
+#: Image checks run on keyframes when registered (absent ones are skipped). Copy-move is
+#: geometric and survives video compression; noise, resampling and JPEG-structure checks are
+#: left out by default (the codec quantises flat and busy regions differently and encoders
+#: rescale, so they "find" traces in untouched footage); ask for them with
+#: ``Options.extra["video_frame_checks"]``.
+FORENSIC_CHECKS = ("forensics.copy_move",)
 FORENSIC_PARAMS: dict[str, Any] = {"checks": list(FORENSIC_CHECKS), "max_keyframes": 4}
 TEXT_CHECKS = ("place.ocr",)
 TEXT_PARAMS: dict[str, Any] = {"checks": list(TEXT_CHECKS), "max_keyframes": 4}
@@ -308,7 +311,7 @@ def _run_on_keyframes(ctx: Context, ids: tuple[str, ...], max_keyframes: int, wh
     if res is None or not res.keyframes:
         return Finding(State.NOT_APPLICABLE, "No keyframes to examine.")
     registry = load_checks()
-    wanted = [c for c in ids if c in registry]
+    wanted = [c for c in ids if c in registry and "image" in registry[c].applies_to]
     if not wanted:
         return Finding(State.NOT_APPLICABLE, f"None of the image checks for {what} is available ({', '.join(ids)}).")
     chosen = _spread([k for k in res.keyframes if k.pdq_quality >= 50] or res.keyframes, max_keyframes)
@@ -360,15 +363,15 @@ def _run_on_keyframes(ctx: Context, ids: tuple[str, ...], max_keyframes: int, wh
     after=("video.keyframes",),
     caveat=(
         "How to read: a few keyframes spread over the video go through the image checks that "
-        "make sense on a decoded frame (copy-move, noise consistency); each result says which "
-        "keyframe and time it is about. What it cannot show: the video codec compresses flat and "
-        "busy regions differently, which hides or mimics many traces the image checks look for, "
-        "so a noise finding on a video frame is weak; frames between keyframes are not examined; "
-        "JPEG-structure checks do not apply to video frames."
+        "survive video compression (copy-move: cloned regions, found geometrically); each result "
+        "says which keyframe and time it is about. What it cannot show: the video codec hides "
+        "small clones and the traces most image checks look for (noise, resampling and JPEG "
+        "checks are not run on frames by default); frames between keyframes are not examined."
     ),
 )
 def video_keyframe_forensics(ctx: Context) -> Finding:
-    return _run_on_keyframes(ctx, FORENSIC_CHECKS, FORENSIC_PARAMS["max_keyframes"], "manipulation")
+    ids = tuple(ctx.options.extra.get("video_frame_checks", FORENSIC_CHECKS))
+    return _run_on_keyframes(ctx, ids, FORENSIC_PARAMS["max_keyframes"], "manipulation")
 
 
 @register(

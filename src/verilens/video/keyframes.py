@@ -230,7 +230,7 @@ def extract_keyframes(
     full_decode_max_s: float = FULL_DECODE_MAX_S,
     intra_only: bool | None = None,
     keep_rgb: bool = True,
-    on_keyframe: Callable[[Keyframe], None] | None = None,
+    on_keyframe: Callable[[Keyframe], object] | None = None,
     progress: Callable[[float], None] | None = None,
 ) -> KeyframeResult:
     """Decode a video once and return its keyframes, shots and cuts.
