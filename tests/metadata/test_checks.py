@@ -209,3 +209,29 @@ def test_truncated_and_garbage_files_give_clear_states(tmp_path: Path, jpeg_file
             continue
         for c in rep.checks:
             assert not c.summary.startswith("Failed with an internal error"), c
+
+
+@requires_exiftool
+def test_hostile_metadata_stays_bounded_data(tmp_path: Path) -> None:
+    f = write_jpeg(tmp_path / "hostile.jpg", natural_image(128, 96))
+    evil = "<script>alert(1)</script>\u202e\u0007" + "Z" * 60_000
+    exiftool_write(
+        f,
+        f"-Software={evil}",
+        f"-XMP-xmp:CreatorTool={evil}",
+        f"-ImageDescription={evil}",
+        "-DateTimeOriginal#=2014:13:45 10:00:00",
+        f"-XMP-iptcExt:DigitalSourceType={evil}",
+    )
+    rep = run(f, tmp_path / "out")
+    assert rep.state == "ok"
+    for c in rep.checks:
+        assert len(c.summary) < 3000, c.id
+        assert "\u0007" not in c.summary and "\u202e" not in c.summary, c.id
+        text = json.dumps(c.details)
+        assert len(text) < 50_000 and "Z" * 2100 not in text, c.id
+    ai = rep.check("source.ai_declaration")
+    assert ai is not None and ai.details["declarations"][0]["ai"] == "unknown"
+    ts = rep.check("metadata.timestamps")
+    assert ts is not None and any("unreadable date" in n for n in ts.details["notes"])
+    assert rep.metadata.software is not None and len(rep.metadata.software) < 600

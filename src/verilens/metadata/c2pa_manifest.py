@@ -398,6 +398,8 @@ def read_manifest(path: str | os.PathLike[str], trust: str | None = None) -> Man
 
         raise CheckUnavailable("c2pa-python is not installed (pip install c2pa-python)") from exc
     settings, sources = reader_settings(trust)
+    if not os.path.isfile(path):
+        return ManifestReport(present=False, trust_sources=sources, error="not a regular file")
     try:
         ctx = c2pa.Context.from_dict(settings)
     except Exception as exc:

@@ -377,6 +377,12 @@ def _c2pa(ctx: Context) -> ManifestReport:
 def c2pa_manifest(ctx: Context) -> Finding:
     rep = _c2pa(ctx)
     details = rep.to_dict()
+    if not rep.present and rep.error:
+        return Finding(
+            State.ERROR,
+            f"Could not read the file for Content Credentials: {rep.error}",
+            details=details,
+        )
     if not rep.present:
         return Finding(
             State.NOT_FOUND, "No Content Credentials (C2PA manifest) in the file.", details=details
