@@ -119,6 +119,13 @@ def test_shadow_endpoint_measures_and_reports_engine_state(client: Any) -> None:
     else:  # 36.9° is reached twice on a June day in Kherson (morning and afternoon)
         ws = body["windows"]["windows"] if isinstance(body["windows"], dict) else body["windows"]
         assert len(ws) == 2
+        # the shadow points west-north-west: the sun is in the east-south-east, the morning window
+        r = client.post("/api/shadow", json={"base": {"x": 0, "y": 300}, "top": {"x": 0, "y": 0}, "tip": {"x": 400, "y": 300},
+                                             "lat": 46.6354, "lon": 32.6169, "date": "2022-06-21", "shadow_bearing": 280},
+                        headers=h)
+        one = r.json()["windows"]["windows"]
+        assert len(one) == 1 and one[0]["branch"] == "morning"
+        assert r.json()["azimuth"]["sun_azimuth"] == pytest.approx(100.0)
     r = client.post("/api/shadow", json={"base": {"x": 0, "y": 0}, "top": {"x": 0, "y": 1}, "tip": {"x": 4, "y": 0}}, headers=h)
     assert r.status_code == 422
 

@@ -126,6 +126,10 @@ class ShadowRequest(_Body):
     date: str | None = Field(default=None, max_length=64, description="Claimed date (YYYY-MM-DD) for the time windows")
     time: str | None = Field(default=None, max_length=64, description="Claimed time (ISO 8601 with offset) for the ring map")
     tolerance: float | None = Field(default=None, ge=0, le=45, description="Elevation tolerance, degrees")
+    shadow_bearing: float | None = Field(default=None, ge=0, lt=360,
+                                         description="Compass bearing the shadow points to (degrees from true north), "
+                                                     "when known from the scene; the sun is then at bearing + 180")
+    azimuth_tolerance: float = Field(default=10.0, gt=0, le=90, description="Azimuth tolerance, degrees")
 
 
 # ---------------------------------------------------------------------------------------
@@ -824,6 +828,10 @@ def _shadow(body: ShadowRequest, geo: Any) -> dict[str, Any]:
     elif lat is not None and lon is not None:
         out["place"] = {"lat": lat, "lon": lon}
     engine = be.sun_engine()
+    az = None if body.shadow_bearing is None else (body.shadow_bearing + 180.0) % 360.0
+    out["azimuth"] = None if az is None else {"sun_azimuth": round(az, 3), "tolerance": body.azimuth_tolerance,
+                                              "shadow_bearing": body.shadow_bearing}
+    extra = {} if az is None else {"azimuth": az, "azimuth_tolerance": body.azimuth_tolerance}
     if engine.windows is None:
         out["windows_error"] = engine.reason
     elif lat is None or lon is None or not body.date:
@@ -831,7 +839,7 @@ def _shadow(body: ShadowRequest, geo: Any) -> dict[str, Any]:
     else:
         try:
             res = engine.windows(lat=lat, lon=lon, date=body.date[:10], elevation=geo.elevation_deg,
-                                 tolerance=geo.tolerance_deg)
+                                 tolerance=geo.tolerance_deg, **extra)
             out["windows"] = be.plain(res)
         except (VerilensError, ValueError, TypeError) as exc:
             out["windows_error"] = f"{type(exc).__name__}: {exc}"
@@ -842,7 +850,7 @@ def _shadow(body: ShadowRequest, geo: Any) -> dict[str, Any]:
     else:
         try:
             out["ring"] = be.plain(engine.ring(time=body.time, elevation=geo.elevation_deg,
-                                               tolerance=geo.tolerance_deg))
+                                               tolerance=geo.tolerance_deg, **extra))
         except (VerilensError, ValueError, TypeError) as exc:
             out["ring_error"] = f"{type(exc).__name__}: {exc}"
     return out

@@ -39,6 +39,8 @@
                    place: placeText || null, date: document.getElementById("sh-date").value.trim() || null,
                    time: document.getElementById("sh-time").value.trim() || null,
                    tolerance: parseFloat(document.getElementById("sh-tol").value) || null };
+    const bearing = parseFloat(document.getElementById("sh-bearing").value);
+    if (!Number.isNaN(bearing)) body.shadow_bearing = ((bearing % 360) + 360) % 360;
     out.replaceChildren(VL.el("p", { text: "computing…" }));
     try {
       const r = await VL.api("POST", "/api/shadow", body);
@@ -47,6 +49,7 @@
       const parts = [VL.el("p", { id: "elevation" }, VL.el("strong", { text: "Sun elevation ≈ " + g.elevation.toFixed(1) + "° ± " + g.tolerance.toFixed(1) + "°" }),
                            " (object " + g.object_height_px.toFixed(0) + " px, shadow " + g.shadow_length_px.toFixed(0) + " px)"),
                      VL.el("ul", { class: "muted" }, ...g.notes.map(n => VL.el("li", { text: n })))];
+      if (r.azimuth) parts.push(VL.el("p", { id: "azimuth", text: "Sun azimuth " + r.azimuth.sun_azimuth.toFixed(0) + "° ± " + r.azimuth.tolerance + "° (shadow bearing " + r.azimuth.shadow_bearing + "°)." }));
       if (r.windows) {
         const ws = Array.isArray(r.windows) ? r.windows : (r.windows.windows || []);
         parts.push(VL.el("h3", { text: "Time windows (UTC) on " + body.date }));
