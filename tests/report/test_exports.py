@@ -35,8 +35,11 @@ def test_json_export_holds_the_whole_case(demo: Demo) -> None:
 
 def test_jsonld_has_google_required_fields(demo: Demo) -> None:
     out = demo.store.export(demo.case_id, "jsonld", demo.tmp / "case.jsonld")
-    data = json.loads(out.read_text(encoding="utf-8"))
+    text = out.read_text(encoding="utf-8")
+    assert "<" not in text and ">" not in text  # safe inside <script type="application/ld+json">
+    data = json.loads(text)
     assert data["@context"] == "https://schema.org"
+    assert HOSTILE in data["@graph"][0]["claimReviewed"]  # the same value after parsing
     assert validate_jsonld(data) == []
     graph = data["@graph"]
     cr = [n for n in graph if n["@type"] == "ClaimReview"]

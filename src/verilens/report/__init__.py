@@ -17,6 +17,14 @@ if TYPE_CHECKING:
 FORMATS = ("html", "pdf", "json", "jsonld")
 
 
+def jsonld_text(data: dict) -> str:
+    """JSON-LD text safe to paste into ``<script type="application/ld+json">``: ``<``, ``>``
+    and ``&`` are written as ``\\u003c``-style escapes (still the same JSON values), so a
+    hostile string cannot close the script element."""
+    text = json.dumps(data, ensure_ascii=False, indent=2)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def write_report(case: Case, fmt: str, out: Path, base_url: str | None = None) -> Path:
     """Write ``case`` as ``fmt`` (html, pdf, json, jsonld) to ``out``; return ``out``."""
     from ..errors import UsageError
@@ -26,7 +34,7 @@ def write_report(case: Case, fmt: str, out: Path, base_url: str | None = None) -
     if fmt == "json":
         out.write_text(json.dumps(doc, ensure_ascii=False, indent=2, default=str), encoding="utf-8")
     elif fmt == "jsonld":
-        out.write_text(json.dumps(case_jsonld(doc, base_url), ensure_ascii=False, indent=2), encoding="utf-8")
+        out.write_text(jsonld_text(case_jsonld(doc, base_url)), encoding="utf-8")
     elif fmt == "html":
         out.write_text(render_html(doc), encoding="utf-8")
     elif fmt == "pdf":
@@ -38,4 +46,5 @@ def write_report(case: Case, fmt: str, out: Path, base_url: str | None = None) -
     return out
 
 
-__all__ = ["FORMATS", "case_document", "case_jsonld", "render_html", "validate_jsonld", "write_report"]
+__all__ = ["FORMATS", "case_document", "case_jsonld", "jsonld_text", "render_html", "validate_jsonld",
+           "write_report"]
