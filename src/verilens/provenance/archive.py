@@ -61,25 +61,36 @@ from .hashing import (
 from .index import BinaryIndex, feature_index_for, pdq_index_for
 
 #: Longer side (px) of the copy described with keypoints on the archive side.
-HASH_SIDE = 512
+HASH_SIDE = 384
 #: Keypoints stored per archived picture (for verification) and indexed (for candidates).
 FEATURES_STORED = 256
 FEATURES_INDEXED = 128
 #: Query side: longer side (px) and number of keypoints described.
 QUERY_SIDE = 768
 QUERY_FEATURES = 400
+#: Longer side (px) of the query copy described with keypoints: close to HASH_SIDE, so
+#: that a crop is seen at a scale ORB's pyramid covers on both sides.
+QUERY_FEATURE_SIDE = 384
+#: Query keypoints are spread over a QUERY_GRID x QUERY_GRID grid, picked from
+#: QUERY_OVERSAMPLE times as many detections (so overlays do not take them all).
+QUERY_GRID = 6
+QUERY_OVERSAMPLE = 3
+#: Query descriptors looked up in the index (the first, grid-spread ones); all are used
+#: for verification.
+QUERY_LOOKUPS = 250
 #: Descriptor distance (bits) that counts as a vote for a candidate.
 VOTE_MAX_BITS = 56
 #: Neighbours looked up per query descriptor; candidates verified per query.
 VOTE_K = 6
-CANDIDATES = 8
+CANDIDATES = 12
 MIN_VOTES = 4
 
 SEARCH_PARAMETERS = {
     "pdq_threshold_bits": PDQ_MATCH_THRESHOLD, "pdq_min_quality": PDQ_MIN_QUALITY,
     "min_inliers": MIN_INLIERS, "hash_side_px": HASH_SIDE, "query_side_px": QUERY_SIDE,
+    "query_feature_side_px": QUERY_FEATURE_SIDE,
     "features_indexed": FEATURES_INDEXED, "features_stored": FEATURES_STORED,
-    "query_features": QUERY_FEATURES, "vote_max_bits": VOTE_MAX_BITS, "candidates": CANDIDATES,
+    "query_features": QUERY_FEATURES, "query_lookups": QUERY_LOOKUPS, "vote_max_bits": VOTE_MAX_BITS, "candidates": CANDIDATES,
 }
 
 
@@ -120,7 +131,7 @@ def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
 def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPicture:
     """PDQ hash and stored keypoints of one picture.
 
-    The picture is reduced to :data:`HASH_SIDE` for keypoints and :data:`PDQ_SIDE` for PDQ.
+    The picture is reduced to :data:`HASH_SIDE` for keypoints (PDQ reduces it to 64 x 64).
 
     Parameters
     ----------
@@ -206,6 +217,7 @@ class QueryResult:
     keypoints: int
     candidates_verified: int = 0
     timings_ms: dict[str, float] = field(default_factory=dict)
+    first_stage_items: list[int] = field(default_factory=list)  # item ids, best PDQ distance first
 
 
 @dataclass
@@ -321,6 +333,10 @@ class Archive:
                 return
             if max_id > self._indexed_max:  # rows committed after the last save: add them
                 before = self._indexed_rows
+                if (pdq_index_for(n_rows).kind != self._pdq.kind
+                        or feature_index_for(n_rows * FEATURES_INDEXED).kind != self._feat.kind):
+                    self._rebuild(s, n_rows)  # grown past a size class: rebuild in the right kind
+                    return
                 self._index_rows(s, after_id=self._indexed_max)
                 self.caught_up = self._indexed_rows - before
                 self._dirty = True
@@ -328,11 +344,39 @@ class Archive:
     def _rebuild(self, s: Session, n_rows: int) -> None:
         self._pdq = pdq_index_for(n_rows)
         self._feat = feature_index_for(n_rows * FEATURES_INDEXED)
+        if self._feat.needs_training:
+            self._feat.train(self._training_sample(s, n_rows, 40 * self._feat.params[0]))
         self._indexed_max = 0
         self._indexed_rows = 0
         self._index_rows(s, after_id=0)
         self.rebuilt = True
         self._dirty = True
+
+    def _training_sample(self, s: Session, n_rows: int, want: int) -> np.ndarray:
+        """Indexed descriptors of pictures spread over the whole catalog (for k-means)."""
+        per_row = FEATURES_INDEXED
+        step = max(1, n_rows * per_row // max(1, want))
+        out: list[np.ndarray] = []
+        have = 0
+        ids = s.execute(select(HashRow.id).where(HashRow.features.is_not(None)).order_by(HashRow.id)).scalars().all()
+        chosen = ids[::max(1, min(step, len(ids)))] if ids else []
+        for i in range(0, len(chosen), 500):
+            for (fb,) in s.execute(select(HashRow.features).where(HashRow.id.in_(chosen[i:i + 500]))):
+                if not fb:
+                    continue
+                try:
+                    f = Features.from_bytes(fb).head(per_row)
+                except ValueError:
+                    continue
+                out.append(f.desc)
+                have += len(f)
+        if not out:
+            return np.zeros((0, 32), np.uint8)
+        sample = np.concatenate(out)
+        if have > want:
+            rng = np.random.default_rng(0)
+            sample = sample[np.sort(rng.choice(have, want, replace=False))]
+        return sample
 
     def _index_rows(self, s: Session, after_id: int, chunk: int = 5000) -> None:
         last = after_id
@@ -374,8 +418,8 @@ class Archive:
     def save_indexes(self) -> None:
         """Write the indexes beside the catalog (atomically: state file last)."""
         with self._lock:
-            want_pdq = pdq_index_for(self._pdq.ntotal).kind
-            want_feat = feature_index_for(self._feat.ntotal).kind
+            want_pdq = pdq_index_for(self._indexed_rows).kind
+            want_feat = feature_index_for(self._indexed_rows * FEATURES_INDEXED).kind
             if want_pdq != self._pdq.kind or want_feat != self._feat.kind:
                 with Session(self.engine) as s:
                     self._rebuild(s, self._catalog_state(s)[0])
@@ -556,12 +600,13 @@ class Archive:
                 if cur is None or hit.distance < cur[0]:
                     best[hit.owner] = (hit.distance, variants[hit.query][0])
         t2 = time.perf_counter()
-        qf = extract_features(arr, max_side=QUERY_SIDE, n_keep=QUERY_FEATURES)
+        qf = extract_features(arr, max_side=QUERY_FEATURE_SIDE, n_keep=QUERY_FEATURES, grid=QUERY_GRID,
+                              oversample=QUERY_OVERSAMPLE)
         verified: dict[int, Any] = {}
         n_cand = 0
         if len(qf) >= MIN_INLIERS:
             with self._lock:
-                dist, own = self._feat.knn(qf.desc, VOTE_K)
+                dist, own = self._feat.knn(qf.desc[:QUERY_LOOKUPS], VOTE_K)
             votes: dict[int, int] = defaultdict(int)
             for i in range(dist.shape[0]):
                 seen: set[int] = set()
@@ -586,18 +631,18 @@ class Archive:
                     if v is not None:
                         verified[o] = v
         t3 = time.perf_counter()
-        matches = self._materialise(best, verified, variants, top_k)
+        matches, stage1 = self._materialise(best, verified, variants, top_k)
         t4 = time.perf_counter()
         timings = {"pdq_ms": (t1 - t0) * 1e3, "first_stage_ms": (t2 - t1) * 1e3,
                    "second_stage_ms": (t3 - t2) * 1e3, "catalog_ms": (t4 - t3) * 1e3}
         return QueryResult(matches, q0.hex, q0.quality, low, len(qf), n_cand,
-                           {k: round(v, 3) for k, v in timings.items()})
+                           {k: round(v, 3) for k, v in timings.items()}, stage1)
 
     def _materialise(self, best: dict[int, tuple[int, str]], verified: dict[int, Any],
-                     variants: list[Any], top_k: int) -> list[Match]:
+                     variants: list[Any], top_k: int) -> tuple[list[Match], list[int]]:
         rows = set(best) | set(verified)
         if not rows:
-            return []
+            return [], []
         with Session(self.engine) as s:
             hr = {r.id: r for r in s.execute(select(HashRow.id, HashRow.item_id, HashRow.frame_time_s, HashRow.pdq)
                                              .where(HashRow.id.in_(rows))).all()}
@@ -634,7 +679,13 @@ class Archive:
             if cur is None or (m.similarity, -m.distance) > (cur.similarity, -cur.distance):
                 per_item[it.id] = m
         out = sorted(per_item.values(), key=lambda m: (-m.similarity, m.distance, m.id))
-        return out[:max(0, int(top_k))]
+        s1: dict[int, int] = {}
+        for row_id, (d, _) in best.items():
+            if row_id in hr:
+                iid = hr[row_id].item_id
+                s1[iid] = min(d, s1.get(iid, 1 << 30))
+        stage1 = [i for i, _ in sorted(s1.items(), key=lambda kv: (kv[1], kv[0]))]
+        return out[:max(0, int(top_k))], stage1
 
     # ------------------------------------------------------------------ reading
     def item_sources(self, item_id: int) -> list[dict[str, Any]]:

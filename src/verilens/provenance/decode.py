@@ -20,7 +20,7 @@ from ..config import Limits
 from ..errors import InputError, LimitExceeded, UnsupportedMedia
 
 #: Longer side of the reduced copy, pixels.
-REDUCED_SIDE = 512
+REDUCED_SIDE = 384
 
 
 @dataclass(frozen=True)

@@ -78,11 +78,12 @@ class Features:
 
 def to_gray(rgb: np.ndarray) -> np.ndarray:
     """ITU-R BT.601 luma as uint8 (grayscale input is passed through)."""
+    import cv2
+
     arr = np.asarray(rgb)
     if arr.ndim == 2:
         return arr.astype(np.uint8, copy=False)
-    g = arr[:, :, :3].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
-    return np.clip(g + 0.5, 0, 255).astype(np.uint8)
+    return cv2.cvtColor(np.ascontiguousarray(arr[:, :, :3], dtype=np.uint8), cv2.COLOR_RGB2GRAY)
 
 
 def resize_max(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
@@ -99,7 +100,7 @@ def resize_max(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
 
 
 def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, grid: int = 4,
-                     fast_threshold: int = 12) -> Features:
+                     fast_threshold: int = 12, oversample: int = 2) -> Features:
     """ORB keypoints spread over a grid, strongest first.
 
     Parameters
@@ -114,6 +115,9 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
         Cells per side for spreading keypoints.
     fast_threshold : int
         FAST corner threshold (grey levels); lower finds more corners in soft pictures.
+    oversample : int
+        Keypoints detected per keypoint kept; more lets the grid reach parts of the picture
+        whose corners are weaker than those of an overlay (text, logos).
 
     Returns
     -------
@@ -138,7 +142,7 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
     if h < 32 or w < 32:
         return Features.empty((w, h))
     orb = cv2.ORB_create(  # type: ignore[attr-defined]
-        nfeatures=n_keep * 2, scaleFactor=1.2, nlevels=8, edgeThreshold=19, patchSize=31,
+        nfeatures=n_keep * max(1, oversample), scaleFactor=1.2, nlevels=8, edgeThreshold=19, patchSize=31,
         fastThreshold=fast_threshold)
     kps, desc = orb.detectAndCompute(gray, None)
     if desc is None or not kps:
