@@ -264,8 +264,10 @@ def video_provenance(ctx: Context) -> Finding:
     per_kf: list[tuple[float, list[dict[str, Any]]]] = []
     rows: list[dict[str, Any]] = []
     try:
-        for kf in _spread(res.keyframes, p["max_keyframes_searched"]):
-            ctx.check_time()
+        wanted = _spread(res.keyframes, p["max_keyframes_searched"])
+        for kf in wanted:
+            if ctx.deadline - time.monotonic() < 3.0:  # keep what was searched, say so below
+                break
             rgb = _read_rgb(kf.path)
             if rgb is None:
                 continue
@@ -287,8 +289,12 @@ def video_provenance(ctx: Context) -> Finding:
             if m.get("id") not in best or (m.get("similarity") or 0) > (best[m["id"]].get("similarity") or 0):
                 best[m.get("id")] = m
     details = {"keyframes": rows, "clips": [c.to_dict() for c in clips], "matches": list(best.values()),
-               "earliest": first, "predates_claim": predates, "searched_keyframes": len(per_kf)}
+               "earliest": first, "predates_claim": predates, "searched_keyframes": len(per_kf),
+               "complete": len(per_kf) == len(wanted)}
     if not clips:
+        if len(per_kf) < len(wanted):
+            return Finding(State.INCONCLUSIVE, f"Time budget ran out after {len(per_kf)} of {len(wanted)} keyframes; "
+                           "none matched so far.", details=details)
         return Finding(State.NOT_FOUND, f"None of {len(per_kf)} keyframe(s) matched anything in the archive.",
                        details=details)
     top = clips[0]
