@@ -250,3 +250,16 @@ def test_status_changes_are_logged(store: CaseStore) -> None:
     with pytest.raises(UsageError):
         store.set_status(case.id, "archived")
     assert store.verify(case.id)[0]
+
+
+def test_verify_detects_edited_check_runs_and_sources(store: CaseStore, photos: list[Path]) -> None:
+    case_id, item_id = _tampered_case(store, photos)
+    con = sqlite3.connect(store.url.removeprefix("sqlite:///"), isolation_level=None)
+    con.execute("UPDATE case_check_runs SET summary='edited' WHERE item_id=?", (item_id,))
+    con.execute("UPDATE case_items SET source_url='https://elsewhere.test/' WHERE case_id=? AND id<>?",
+                (case_id, item_id))
+    con.close()
+    ok, problems = store.verify(case_id)
+    assert not ok
+    assert any(item_id in p and "check runs" in p for p in problems), problems
+    assert any("acquisition record" in p for p in problems)

@@ -216,6 +216,16 @@ def report_digest(report: Mapping[str, Any]) -> str:
     return hashlib.sha256(cust.canonical(report)).hexdigest()
 
 
+_RUN_FIELDS = ("check_id", "question", "state", "score", "summary", "version", "parameters", "details",
+               "artifacts", "caveat", "duration_s", "error", "tool_versions", "ran_at")
+
+
+def runs_digest(runs: Iterable[Mapping[str, Any]]) -> str:
+    """SHA-256 of an item's check runs (canonical JSON, sorted by check id)."""
+    rows = sorted(([r.get(f) for f in _RUN_FIELDS] for r in runs), key=lambda r: str(r[0]))
+    return hashlib.sha256(cust.canonical(rows)).hexdigest()
+
+
 def _text_digest(*parts: Any) -> str:
     return hashlib.sha256(cust.canonical(list(parts))).hexdigest()
 
@@ -531,6 +541,11 @@ class CaseStore:
         original_name = (Path(source.url.split("?")[0]).name if source.url else Path(source.text).name) or "download"
         method = "download" if source.url else "file"
 
+        runs = [{"check_id": c.id, "question": c.question.value, "state": c.state.value, "score": c.score,
+                 "summary": c.summary, "version": c.version, "parameters": c.parameters, "details": c.details,
+                 "artifacts": artifacts_by_check.get(c.id, []), "caveat": c.caveat, "duration_s": c.duration_s,
+                 "error": c.error, "tool_versions": versions, "ran_at": at} for c in stored_report.checks]
+
         def tx(s: Session) -> str:
             case = self._case_row(s, case_id, lock=True)
             s.add(ItemRow(id=item_id, case_id=case_id, sha256=sha, size_bytes=size, mime=item.mime,
@@ -539,16 +554,13 @@ class CaseStore:
                           source_url=src_url, acquired_at=at, acquisition_method=method,
                           report=report_json, created_at=at))
             s.flush()
-            for c in stored_report.checks:
-                s.add(CheckRunRow(item_id=item_id, check_id=c.id, question=c.question.value, state=c.state.value,
-                                  score=c.score, summary=c.summary, version=c.version, parameters=c.parameters,
-                                  details=c.details, artifacts=artifacts_by_check.get(c.id, []), caveat=c.caveat,
-                                  duration_s=c.duration_s, error=c.error, tool_versions=versions, ran_at=at))
+            for run in runs:
+                s.add(CheckRunRow(item_id=item_id, **run))
             self._append(s, case, "collected", {
                 "sha256": sha, "size_bytes": size, "method": method, "source_url": src_url,
                 "original_name": original_name[:500]}, actor=actor, item_id=item_id)
             self._append(s, case, "analysed", {
-                "report_sha256": digest, "verilens_version": __version__,
+                "report_sha256": digest, "runs_sha256": runs_digest(runs), "verilens_version": __version__,
                 "checks": {c.id: c.state.value for c in stored_report.checks},
                 "artifacts": sorted({a["sha256"] for arts in artifacts_by_check.values() for a in arts
                                      if a.get("sha256")})}, actor=actor, item_id=item_id)
@@ -701,6 +713,11 @@ class CaseStore:
             claims = s.execute(select(ClaimRow).where(ClaimRow.case_id == case_id)).scalars().all()
             notes = s.execute(select(NoteRow).where(NoteRow.case_id == case_id)).scalars().all()
             verdicts = s.execute(select(VerdictRow).where(VerdictRow.case_id == case_id)).scalars().all()
+            run_rows: dict[str, list[dict[str, Any]]] = {}
+            if items:
+                for r in s.execute(select(CheckRunRow).where(CheckRunRow.item_id.in_([i.id for i in items]))
+                                   ).scalars():
+                    run_rows.setdefault(r.item_id, []).append({f: getattr(r, f) for f in _RUN_FIELDS})
             entries = [cust.Entry(case_id=r.case_id, seq=r.seq, at=r.at, action=r.action, actor=r.actor,
                                   item_id=r.item_id, details=dict(r.details or {}), prev_hash=r.prev_hash,
                                   hash=r.hash) for r in log]
@@ -718,11 +735,18 @@ class CaseStore:
                 problems.append(f"{label}: no custody entry records its collection")
             elif c.details.get("sha256") != it.sha256:
                 problems.append(f"{label}: its recorded SHA-256 differs from the one sealed at collection")
+            elif (c.details.get("source_url"), c.details.get("method"), c.details.get("size_bytes"),
+                  c.details.get("original_name")) != (it.source_url, it.acquisition_method, it.size_bytes,
+                                                      it.original_name):
+                problems.append(f"{label}: its source or acquisition record differs from the one sealed "
+                                "at collection")
             a = analysed.get(it.id)
             if a is None:
                 problems.append(f"{label}: no custody entry records its analysis")
             elif a.details.get("report_sha256") != report_digest(it.report):
                 problems.append(f"{label}: its stored report differs from the one sealed at analysis")
+            elif a.details.get("runs_sha256") != runs_digest(run_rows.get(it.id, [])):
+                problems.append(f"{label}: its check runs differ from the ones sealed at analysis")
             else:
                 for asha in a.details.get("artifacts", []):
                     if (p := self.blobs.check(asha)) is not None:
@@ -743,12 +767,12 @@ class CaseStore:
              lambda r: _text_digest(list(r.categories), r.rating, r.rationale, r.author, r.item_id), "verdict"),
         ):
             seals = sealed(action, key)
-            for r in rows:
-                e = seals.pop(r.id, None)
+            for row in rows:
+                e = seals.pop(row.id, None)
                 if e is None:
-                    problems.append(f"{what} {r.id}: not in the custody log")
-                elif e.details.get("sha256") != digest(r):
-                    problems.append(f"{what} {r.id}: altered after it was recorded")
+                    problems.append(f"{what} {row.id}: not in the custody log")
+                elif e.details.get("sha256") != digest(row):
+                    problems.append(f"{what} {row.id}: altered after it was recorded")
             for rid in seals:
                 problems.append(f"{what} {rid}: sealed in the custody log but missing from the case")
         return (not problems, problems)
