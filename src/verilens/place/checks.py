@@ -13,7 +13,7 @@ from ..pipeline import Context, register
 
 GPS_PARAMS: dict[str, Any] = {"min_tolerance_km": 1.0, "gps_error_factor": 3.0, "geodesic": "WGS84 (Karney, pyproj)"}
 OCR_PARAMS: dict[str, Any] = {"languages": "ukr+rus+eng", "min_conf": 60.0, "psm": 11, "max_side": 3000, "min_letters": 4}
-REF_PARAMS: dict[str, Any] = {"max_references": 20, "max_side": 1024, "max_features": 3000, "ratio": 0.8, "ransac_px": 4.0,
+REF_PARAMS: dict[str, Any] = {"max_references": 20, "max_side": 800, "max_features": 2000, "ratio": 0.8, "ransac_px": 4.0,
               "found_inliers": 20, "found_inliers_f": 50, "found_ratio_f": 0.5, "inconclusive_inliers": 10}
 
 

@@ -43,8 +43,8 @@ class MatchParams:
         Fewer keypoints in either picture: ``inconclusive`` (textureless, tiny, blank).
     """
 
-    max_side: int = 1024
-    max_features: int = 3000
+    max_side: int = 800
+    max_features: int = 2000
     ratio: float = 0.8
     ransac_px: float = 4.0
     found_inliers: int = 20
