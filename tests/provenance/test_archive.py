@@ -137,3 +137,21 @@ def test_bad_first_seen_is_a_usage_error(tmp_path):
 
     with Archive.open(tmp_path / "a.db") as a, pytest.raises(UsageError):
         a.add_path(_write(tmp_path / "g.jpg", photo(1)), first_seen="last tuesday")
+
+
+def test_same_bytes_twice_in_one_batch(tmp_path):
+    from verilens.provenance.ingest import hash_file
+
+    a_path = _write(tmp_path / "a.jpg", photo(8))
+    b_path = tmp_path / "b.jpg"
+    b_path.write_bytes(a_path.read_bytes())
+    with Archive.open(tmp_path / "x.db") as arch:
+        ha, hb = hash_file(str(a_path)), hash_file(str(b_path))
+        out = arch.add_hashed([(ha, "https://one", "2020-01-01"), (hb, "https://two", "2019-01-01"),
+                               (ha, "https://one", None)])
+        assert [o.status for o in out] == ["added", "source_added", "skipped"]
+        assert len({o.item_id for o in out}) == 1
+        st = arch.stats()
+        assert (st["items"], st["sources"], st["hashed_pictures"]) == (1, 2, 1)
+        m = arch.search_image(photo(8))[0]
+        assert m.first_seen == "2019-01-01T00:00:00+00:00" and m.source_url == "https://two"

@@ -479,40 +479,57 @@ class Archive:
         with self._lock, Session(self.engine) as s, s.begin():
             shas = list({h.sha256 for h, _, _ in batch})
             existing = {it.sha256: it for it in s.scalars(select(Item).where(Item.sha256.in_(shas)))} if shas else {}
+            fresh: dict[str, tuple[Item, HashedItem]] = {}  # added in this batch, ids after flush
+            sightings: list[tuple[str, str, str | None, str | None]] = []  # (sha, path, url, seen)
+            pending: list[tuple[int, str, str]] = []  # (outcome index, status, sha)
             for hashed, url, seen in batch:
                 seen_n = normalise_time(seen)
-                item = existing.get(hashed.sha256)
-                if item is not None:
-                    dup = s.execute(select(Source.id).where(Source.item_id == item.id, Source.path == hashed.path,
-                                                            (Source.source_url == url) if url is not None
-                                                            else Source.source_url.is_(None))).first()
-                    if dup is not None:
-                        outcomes.append(AddOutcome("skipped", item.id, item.sha256))
-                        continue
-                    s.add(Source(item_id=item.id, path=hashed.path, source_url=url, first_seen=seen_n,
-                                 added_at=stamp))
-                    if seen_n is not None and (item.first_seen is None or seen_n < item.first_seen):
-                        item.first_seen = seen_n
-                        if url:
-                            item.source_url = url
-                    elif item.source_url is None and url:
-                        item.source_url = url
-                    outcomes.append(AddOutcome("source_added", item.id, item.sha256))
+                sha = hashed.sha256
+                item = existing.get(sha)
+                if item is None and sha not in fresh:
+                    quality = max((p.quality for p in hashed.pictures), default=None)
+                    item = Item(sha256=sha, kind=hashed.kind, path=hashed.path, source_url=url,
+                                first_seen=seen_n, added_at=stamp, width=hashed.width, height=hashed.height,
+                                quality=quality, thumbnail=hashed.thumbnail)
+                    s.add(item)
+                    fresh[sha] = (item, hashed)
+                    sightings.append((sha, hashed.path, url, seen_n))
+                    pending.append((len(outcomes), "added", sha))
+                    outcomes.append(AddOutcome("added", 0, sha))
                     continue
-                quality = max((p.quality for p in hashed.pictures), default=None)
-                item = Item(sha256=hashed.sha256, kind=hashed.kind, path=hashed.path, source_url=url,
-                            first_seen=seen_n, added_at=stamp, width=hashed.width, height=hashed.height,
-                            quality=quality, thumbnail=hashed.thumbnail)
-                s.add(item)
-                s.flush()
-                s.add(Source(item_id=item.id, path=hashed.path, source_url=url, first_seen=seen_n, added_at=stamp))
-                rows = [HashRow(item_id=item.id, frame_time_s=p.frame_time_s, pdq=p.pdq, quality=p.quality,
-                                features=p.features) for p in hashed.pictures]
-                s.add_all(rows)
-                s.flush()
-                new_rows.extend((r.id, r.pdq, r.quality, r.features) for r in rows)
-                existing[hashed.sha256] = item
-                outcomes.append(AddOutcome("added", item.id, item.sha256))
+                if item is None:
+                    item = fresh[sha][0]
+                known = any(x[0] == sha and x[1] == hashed.path and x[2] == url for x in sightings)
+                if not known and item.id is not None:
+                    known = s.execute(select(Source.id).where(
+                        Source.item_id == item.id, Source.path == hashed.path,
+                        (Source.source_url == url) if url is not None else Source.source_url.is_(None))).first() is not None
+                if known:
+                    pending.append((len(outcomes), "skipped", sha))
+                    outcomes.append(AddOutcome("skipped", 0, sha))
+                    continue
+                sightings.append((sha, hashed.path, url, seen_n))
+                if seen_n is not None and (item.first_seen is None or seen_n < item.first_seen):
+                    item.first_seen = seen_n
+                    if url:
+                        item.source_url = url
+                elif item.source_url is None and url:
+                    item.source_url = url
+                pending.append((len(outcomes), "source_added", sha))
+                outcomes.append(AddOutcome("source_added", 0, sha))
+            s.flush()  # one round of inserts for every new item: ids assigned
+            by_sha = {**existing, **{k: v[0] for k, v in fresh.items()}}
+            s.add_all([Source(item_id=by_sha[sha].id, path=path, source_url=url, first_seen=seen_n, added_at=stamp)
+                       for sha, path, url, seen_n in sightings])
+            rows: list[HashRow] = []
+            for item, hashed in fresh.values():
+                rows.extend(HashRow(item_id=item.id, frame_time_s=p.frame_time_s, pdq=p.pdq, quality=p.quality,
+                                    features=p.features) for p in hashed.pictures)
+            s.add_all(rows)
+            s.flush()
+            new_rows.extend((r.id, r.pdq, r.quality, r.features) for r in rows)
+            for idx, status, sha in pending:
+                outcomes[idx] = AddOutcome(status, int(by_sha[sha].id), sha)
         if new_rows:
             self._add_to_indexes(new_rows)
         return outcomes
