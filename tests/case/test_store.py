@@ -80,6 +80,8 @@ def test_input_validation(store: CaseStore) -> None:
         store.add_claim(case.id, "c", time="2022-11-11T10:00")  # no offset
     with pytest.raises(UsageError):
         store.new_case("  ")
+    with pytest.raises(UsageError, match="limit"):
+        store.add_note(case.id, "x" * 100_001)
     with pytest.raises(CaseNotFound):
         store.add_note("nope", "x")
     with pytest.raises(CaseNotFound):

@@ -329,7 +329,7 @@ class CaseStore:
     # -- cases
     def new_case(self, title: str, investigators: Iterable[str] = ()) -> Case:
         """Open a new case; its custody log starts with an ``opened`` entry."""
-        title = (title or "").strip()
+        title = _bounded((title or "").strip(), MAX_TITLE, "title")
         if not title:
             raise UsageError("a case needs a title")
         invs = [str(i).strip() for i in investigators if str(i).strip()]
@@ -408,7 +408,7 @@ class CaseStore:
         ``place`` is ``LAT,LON``, a gazetteer name, or a :class:`~verilens.evidence.Place`;
         ``time`` is ISO 8601 with an offset, or a date.
         """
-        text = (text or "").strip()
+        text = _bounded((text or "").strip(), MAX_TEXT, "text")
         if not text:
             raise UsageError("a claim needs its text")
         p = _coerce_place(place)
@@ -578,7 +578,7 @@ class CaseStore:
     # -- notes and verdicts
     def add_note(self, case_id: str, text: str, author: str | None = None, item_id: str | None = None) -> NoteInfo:
         """Add a note to the case (or to one of its items)."""
-        text = (text or "").strip()
+        text = _bounded((text or "").strip(), MAX_TEXT, "text")
         if not text:
             raise UsageError("a note needs text")
 
@@ -618,7 +618,8 @@ class CaseStore:
         if not cats:
             raise UsageError(f"a verdict needs at least one category: {', '.join(CATEGORIES)}")
         rating = (rating or "").strip()
-        rationale = (rationale or "").strip()
+        rationale = _bounded((rationale or "").strip(), MAX_TEXT, "rationale")
+        rating = _bounded(rating, MAX_TITLE, "rating")
         if not rating:
             raise UsageError("a verdict needs a textual rating (e.g. 'False', 'Misleading', 'Authentic')")
         if not rationale:
@@ -780,6 +781,17 @@ class CaseStore:
     def original_path(self, sha256: str) -> Path:
         """Where the read-only original with this SHA-256 is kept."""
         return self.blobs.path_for(sha256)
+
+
+#: Longest title or rating, and longest claim, note or rationale, in characters.
+MAX_TITLE = 500
+MAX_TEXT = 100_000
+
+
+def _bounded(value: str, limit: int, what: str) -> str:
+    if len(value) > limit:
+        raise UsageError(f"the {what} is {len(value)} characters long; the limit is {limit}")
+    return value
 
 
 def _short(s: str, n: int = 60) -> str:
