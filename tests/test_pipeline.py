@@ -99,3 +99,17 @@ def test_artifacts_written_under_out(registry: dict, tmp_path: Path) -> None:
     report = check_item(item, out=tmp_path / "out")
     path = Path(report.check("t.art").artifacts[0].path)
     assert path.is_file() and (tmp_path / "out") in path.parents and path.name == "t.art.map.png"
+
+
+def test_public_api_names(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import verilens
+
+    monkeypatch.setenv("VERILENS_HOME", str(tmp_path))
+    assert {"check", "open_case", "open_archive", "Report", "State"} <= set(dir(verilens))
+    store = verilens.open_case()
+    case = store.new_case("public API")
+    assert any(c.id == case.id for c in store.list_cases())
+    archive = verilens.open_archive()
+    archive.close()
+    with pytest.raises(AttributeError):
+        verilens.no_such_name  # noqa: B018

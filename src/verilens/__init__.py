@@ -31,9 +31,25 @@ _EXPORTS = {
     "State": "verilens.evidence",
     "open_media": "verilens.intake",
     "Options": "verilens.pipeline",
+    "Archive": "verilens.provenance",
+    "CaseStore": "verilens.case",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = sorted([*_EXPORTS, "__version__", "open_case", "open_archive"])
+
+
+def open_case(db: str | None = None) -> Any:
+    """The case store (``verilens.case.CaseStore``): a path or database URL, default in ``$VERILENS_HOME``."""
+    from .case import CaseStore
+
+    return CaseStore(db)
+
+
+def open_archive(db: str | None = None) -> Any:
+    """The provenance archive (``verilens.provenance.Archive``): a path or URL, default in ``$VERILENS_HOME``."""
+    from .provenance import Archive
+
+    return Archive.open(db)
 
 
 def __getattr__(name: str) -> Any:
