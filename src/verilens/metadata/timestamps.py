@@ -421,7 +421,10 @@ def collect_timestamps(
     gps = _gps_datetime(raw, notes)
     if gps is not None:
         if gps.year == 1900:
-            value_text = f"{gps.time().isoformat()}+00:00"
+            value_text = (
+                gps.time().isoformat(timespec="milliseconds" if gps.microsecond else "seconds")
+                + "+00:00"
+            )
             utc_text = None
         else:
             value_text = iso(gps)
