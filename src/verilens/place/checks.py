@@ -47,41 +47,6 @@ def _ocr_located(ctx: Context) -> list[Any]:
 
 
 @register(
-    "place.map",
-    Question.PLACE,
-    version="1",
-    applies_to=("image", "video"),
-    budget_s=30,
-    after=("place.gps_vs_claim", "place.ocr"),
-    caveat=(
-        "How to read: a picture, not a finding: the claimed place and its area (red), the GPS "
-        "position the file records (blue) and the places named in text read in the picture "
-        "(green), on an offline basemap. What it cannot show: anything the other place checks "
-        "do not; the coarse land mask draws coasts only approximately at city scale."
-    ),
-)
-def place_map_check(ctx: Context) -> Finding:
-    from .placemap import Located, place_map
-
-    place = ctx.claim.place
-    claimed = Located(place.lat, place.lon, place.name or place.query) if place else None
-    gps = None
-    g = ctx.results.get("place.gps_vs_claim")
-    if g is not None and g.details.get("gps"):
-        near = (g.details.get("gps_place") or {}).get("name")
-        gps = Located(g.details["gps"]["lat"], g.details["gps"]["lon"], f"near {near}" if near else "GPS")
-    ocr = _ocr_located(ctx)
-    img = place_map(claimed=claimed, claimed_radius_km=place.radius_km if place else 0.0, gps=gps, ocr=ocr)
-    if img is None:
-        return Finding(State.NOT_APPLICABLE, "Nothing located to draw (no claimed place, GPS or place name read).")
-    art = ctx.save_image("map", img, ArtifactKind.MAP, "Claimed place (red), GPS (blue), names read (green)")
-    parts = (["the claimed place"] if claimed else []) + (["the GPS position"] if gps else []) + \
-        ([f"{len(ocr)} place name(s) read in the picture"] if ocr else [])
-    return Finding(State.INCONCLUSIVE, "Map drawn of " + ", ".join(parts) + " (an illustration, not a finding).",
-                   details={"claimed": bool(claimed), "gps": bool(gps), "names": len(ocr)}, artifacts=[art])
-
-
-@register(
     "place.gps_vs_claim",
     Question.PLACE,
     version="1",
@@ -312,3 +277,38 @@ def reference_match_check(ctx: Context) -> Finding:
     if errors:
         msg += f" {len(errors)} could not be read."
     return Finding(State.NOT_FOUND, msg, details=details, artifacts=arts)
+
+
+@register(
+    "place.map",
+    Question.PLACE,
+    version="1",
+    applies_to=("image", "video"),
+    budget_s=30,
+    after=("place.gps_vs_claim", "place.ocr"),
+    caveat=(
+        "How to read: a picture, not a finding: the claimed place and its area (red), the GPS "
+        "position the file records (blue) and the places named in text read in the picture "
+        "(green), on an offline basemap. What it cannot show: anything the other place checks "
+        "do not; the coarse land mask draws coasts only approximately at city scale."
+    ),
+)
+def place_map_check(ctx: Context) -> Finding:
+    from .placemap import Located, place_map
+
+    place = ctx.claim.place
+    claimed = Located(place.lat, place.lon, place.name or place.query) if place else None
+    gps = None
+    g = ctx.results.get("place.gps_vs_claim")
+    if g is not None and g.details.get("gps"):
+        near = (g.details.get("gps_place") or {}).get("name")
+        gps = Located(g.details["gps"]["lat"], g.details["gps"]["lon"], f"near {near}" if near else "GPS")
+    ocr = _ocr_located(ctx)
+    img = place_map(claimed=claimed, claimed_radius_km=place.radius_km if place else 0.0, gps=gps, ocr=ocr)
+    if img is None:
+        return Finding(State.NOT_APPLICABLE, "Nothing located to draw (no claimed place, GPS or place name read).")
+    art = ctx.save_image("map", img, ArtifactKind.MAP, "Claimed place (red), GPS (blue), names read (green)")
+    parts = (["the claimed place"] if claimed else []) + (["the GPS position"] if gps else []) + \
+        ([f"{len(ocr)} place name(s) read in the picture"] if ocr else [])
+    return Finding(State.INCONCLUSIVE, "Map drawn of " + ", ".join(parts) + " (an illustration, not a finding).",
+                   details={"claimed": bool(claimed), "gps": bool(gps), "names": len(ocr)}, artifacts=[art])

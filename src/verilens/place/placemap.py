@@ -23,14 +23,35 @@ class Located:
     label: str
 
 
-def _bounds(points: Sequence[tuple[float, float]], radius_km: float) -> Bounds:
-    lats = [p[0] for p in points]
-    lons = [p[1] for p in points]
-    span = max(max(lats) - min(lats), max(lons) - min(lons))
-    if len(points) == 1:
-        return Bounds.around(points[0][0], points[0][1], max(radius_km, 25.0), margin=1.6)
-    pad = max(0.2, span * 0.15, radius_km / 111.0 * 1.3)
-    return Bounds.of_points(points, pad_deg=pad)
+def _bounds(points: Sequence[tuple[float, float]], rings: Sequence[tuple[float, float, float]]) -> Bounds:
+    """A box holding the points and rings, padded, with a width/height in km between 1 and 1.6."""
+    import math
+
+    from .geo import destination
+
+    pts = list(points)
+    for lat, lon, r in rings:
+        if r > 0:
+            pts += [destination(lat, lon, az, r) for az in (0.0, 90.0, 180.0, 270.0)]
+    if len(points) == 1 and not any(r > 0 for *_, r in rings):
+        return Bounds.around(points[0][0], points[0][1], 25.0, margin=1.6)
+    lats = [p[0] for p in pts]
+    lons = [p[1] for p in pts]
+    s, n, w, e = min(lats), max(lats), min(lons), max(lons)
+    mid = math.radians((s + n) / 2)
+    coslat = max(math.cos(mid), 0.05)
+    h_km = max((n - s) * 111.2, 5.0)
+    w_km = max((e - w) * 111.2 * coslat, 5.0)
+    if w_km < h_km:
+        w_km = h_km
+    if w_km > 1.6 * h_km:
+        h_km = w_km / 1.6
+    h_km *= 1.25
+    w_km *= 1.25
+    clat, clon = (s + n) / 2, (w + e) / 2
+    dlat = h_km / 2 / 111.2
+    dlon = min(180.0, w_km / 2 / (111.2 * coslat))
+    return Bounds(max(-90.0, clat - dlat), max(-180.0, clon - dlon), min(90.0, clat + dlat), min(180.0, clon + dlon))
 
 
 def place_map(*, claimed: Located | None = None, claimed_radius_km: float = 0.0, gps: Located | None = None,
@@ -74,7 +95,7 @@ def place_map(*, claimed: Located | None = None, claimed_radius_km: float = 0.0,
         points.append(MapPoint(gps.lat, gps.lon, f"GPS: {gps.label}", GPS_COLOR, 6))
         legend.append(("GPS in the file", GPS_COLOR))
         if claimed is not None:
-            lines.append(MapLine([(claimed.lat, claimed.lon), (gps.lat, gps.lon)], GPS_COLOR, 1))
+            lines.append(MapLine([(claimed.lat, claimed.lon), (gps.lat, gps.lon)], GPS_COLOR, 2))
     for o in ocr[:10]:
         pts.append((o.lat, o.lon))
         points.append(MapPoint(o.lat, o.lon, f"text: {o.label}", OCR_COLOR, 5))
@@ -82,6 +103,7 @@ def place_map(*, claimed: Located | None = None, claimed_radius_km: float = 0.0,
         legend.append(("named in the picture", OCR_COLOR))
     if not pts:
         return None
-    bounds = _bounds(pts, claimed_radius_km if claimed else 0.0)
+    rings_ll = [(claimed.lat, claimed.lon, claimed_radius_km)] if claimed is not None else []
+    bounds = _bounds(pts, rings_ll)
     return render_map(bounds, width, rings=rings, lines=lines, points=points, title="Place evidence",
                       legend=legend)
