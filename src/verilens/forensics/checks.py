@@ -216,8 +216,8 @@ def ela_check(ctx: Context) -> Finding:
 
 # ---------------------------------------------------------------- noise
 
-NOISE_PARAMS = {"block": 64, "wavelet": "haar (finest diagonal band)", "z_threshold": 4.0, "min_region_frac": 0.03,
-                "min_valid_frac": 0.3}
+NOISE_PARAMS = {"block": 64, "wavelet": "haar (finest diagonal band)", "z_threshold": 5.0, "min_region_frac": 0.05,
+                "min_ratio": 2.0, "min_sigma": 0.6, "min_valid_frac": 0.3, "min_blocks": 8}
 
 
 @register(
@@ -237,7 +237,7 @@ NOISE_PARAMS = {"block": 64, "wavelet": "haar (finest diagonal band)", "z_thresh
 )
 def noise_check(ctx: Context) -> Finding:
     p = NOISE_PARAMS
-    res = noise_levels(_gray(ctx), block=p["block"])
+    res = noise_levels(_gray(ctx), block=p["block"], min_sigma=p["min_sigma"])
     ls = np.log(np.where(np.isfinite(res.sigma) & (res.sigma > 0), res.sigma, np.nan))
     lo, hi = np.nanpercentile(ls, 2) if np.isfinite(ls).any() else 0, np.nanpercentile(ls, 98) if np.isfinite(ls).any() else 1
     shown = np.clip((ls - lo) / max(hi - lo, 1e-6), 0, 1)
@@ -247,11 +247,13 @@ def noise_check(ctx: Context) -> Finding:
     if res.valid_frac < p["min_valid_frac"]:
         return Finding(State.INCONCLUSIVE, "Too much of the picture is clipped (burnt-out or black) to compare noise "
                                            "levels.", details=details, artifacts=[art])
-    frac, zmean, _ = inconsistent_region(res.z, p["z_threshold"])
+    frac, zmean, _ = inconsistent_region(res.z, p["z_threshold"], res.sigma, p["min_ratio"])
     details.update({"region_frac": round(frac, 4), "region_mean_z": round(zmean, 2),
                     "max_abs_z": round(float(np.nanmax(np.abs(res.z))), 2) if np.isfinite(res.z).any() else None})
     score = float(min(1.0, frac / (2 * p["min_region_frac"])))
-    if frac >= p["min_region_frac"]:
+    n_valid = int(np.isfinite(res.z).sum())
+    details["region_blocks"] = int(round(frac * n_valid))
+    if frac >= p["min_region_frac"] and frac * n_valid >= p["min_blocks"]:
         kind = "noisier" if zmean > 0 else "cleaner"
         return Finding(State.FOUND, f"A connected region covering {frac:.1%} of the picture is much {kind} than the "
                                     f"rest (mean z {zmean:+.1f}); check whether texture or brightness explains it.",
@@ -262,7 +264,7 @@ def noise_check(ctx: Context) -> Finding:
 
 # ---------------------------------------------------------------- ghosts
 
-GHOST_PARAMS = {"qualities": "40..97 step 3", "dip_threshold": 0.85, "min_region_frac": 0.02, "min_textured_frac": 0.1}
+GHOST_PARAMS = {"qualities": "40..97 step 3", "dip_threshold": 0.6, "min_region_frac": 0.02, "min_textured_frac": 0.1}
 
 
 @register(
@@ -411,7 +413,7 @@ def copy_move_check(ctx: Context) -> Finding:
 
 # ---------------------------------------------------------------- resampling
 
-RS_PARAMS = {"block": 128, "max_blocks": 96, "peak_threshold": 14.0, "min_blocks": 4, "min_block_frac": 0.1,
+RS_PARAMS = {"block": 128, "max_blocks": 96, "peak_threshold": 20.0, "min_blocks": 4, "min_block_frac": 0.2,
              "global_threshold": 25.0}
 
 

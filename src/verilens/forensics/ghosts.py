@@ -42,7 +42,7 @@ class GhostResult:
 
 
 def jpeg_ghosts(coef: np.ndarray, max_quality: float, qualities: range = range(40, 100, 3),
-                min_ac_energy: float = 30.0, smooth: int = 3) -> GhostResult:
+                min_ac_energy: float = 5.0, smooth: int = 3) -> GhostResult:
     """JPEG ghost maps over a range of qualities, computed in the DCT domain.
 
     Parameters

@@ -21,7 +21,9 @@ class NoiseResult:
         Robust noise standard deviation per block (grey levels); NaN for blocks that cannot
         speak (clipped, too dark or too bright).
     z : ndarray, float32, (Hb, Wb)
-        Robust z-score of log(sigma) against all valid blocks.
+        Robust z-score of log(sigma) against all valid blocks, after removing what the
+        block's brightness explains (robust quadratic regression); the most textured 30 %
+        of blocks are left out (NaN).
     residual : ndarray, float32, (H/2, W/2)
         Magnitude of the diagonal high-pass (HH) residual, for display.
     median_sigma : float
@@ -55,7 +57,15 @@ def haar_hh(y: np.ndarray) -> np.ndarray:
     return 0.5 * (a[0::2, 0::2] - a[0::2, 1::2] - a[1::2, 0::2] + a[1::2, 1::2])
 
 
-def noise_levels(y: np.ndarray, block: int = 64, low: float = 8.0, high: float = 247.0) -> NoiseResult:
+def hh_source_lowpass(a: np.ndarray) -> np.ndarray:
+    """Approximation band (2×2 means) of a one-level Haar transform, at half resolution."""
+    h2, w2 = a.shape[0] // 2, a.shape[1] // 2
+    b = a[: 2 * h2, : 2 * w2]
+    return 0.25 * (b[0::2, 0::2] + b[0::2, 1::2] + b[1::2, 0::2] + b[1::2, 1::2])
+
+
+def noise_levels(y: np.ndarray, block: int = 64, low: float = 8.0, high: float = 247.0,
+                 min_sigma: float = 0.6) -> NoiseResult:
     """Block-wise noise level from the median absolute wavelet HH coefficient.
 
     Parameters
@@ -67,6 +77,10 @@ def noise_levels(y: np.ndarray, block: int = 64, low: float = 8.0, high: float =
     low, high : float
         Blocks with more than 10 % of pixels below ``low`` or above ``high`` are left out
         (clipping hides noise).
+    min_sigma : float
+        Blocks whose estimate is below this (grey levels) are left out: there JPEG
+        quantisation, not the sensor, decides the residual, and flat areas of any
+        compressed photo would look "too clean".
 
     Returns
     -------
@@ -100,19 +114,45 @@ def noise_levels(y: np.ndarray, block: int = 64, low: float = 8.0, high: float =
     pix = a[: hb * block, : wb * block].reshape(hb, block, wb, block)
     clipped = ((pix < low) | (pix > high)).mean(axis=(1, 3))
     sigma[clipped > 0.1] = np.nan
-    valid = np.isfinite(sigma) & (sigma > 0.05)
+    valid = np.isfinite(sigma) & (sigma >= min_sigma)
     if valid.sum() < 8:
         nan = np.full_like(sigma, np.nan)
         return NoiseResult(sigma, nan, np.abs(hh), float(np.nanmedian(sigma)) if valid.any() else float("nan"),
                            float(valid.mean()), block)
     ls = np.log(np.where(valid, sigma, np.nan))
-    med = float(np.nanmedian(ls))
-    mad = float(np.nanmedian(np.abs(ls - med))) * 1.4826
-    z = ((ls - med) / max(mad, 0.05)).astype(np.float32)
-    return NoiseResult(sigma, z, np.abs(hh), float(np.exp(med)), float(valid.mean()), block)
+    # what texture and brightness explain is removed first: log(sigma) is regressed on the
+    # block's horizontal/vertical detail (texture leaks into HH) and its mean brightness
+    # (sensor noise depends on it); the z-score is taken on what is left
+    # texture = gradient magnitude of a smoothed copy (sensor noise is mostly removed by the
+    # smoothing, so a noisier region is not explained away as "texture")
+    sm = ndimage.gaussian_filter(hh_source_lowpass(a), 4.0)
+    gy, gx = np.gradient(sm)
+    grad = np.hypot(gx, gy)[: hb * b2, : wb * b2]
+    tex = np.median(grad.reshape(hb, b2, wb, b2).transpose(0, 2, 1, 3).reshape(hb, wb, -1), axis=2)
+    bright = pix.mean(axis=(1, 3)) / 255.0
+    # the most textured 30 % of blocks are left out (texture leaks into HH), then log(sigma)
+    # is regressed on brightness (sensor noise depends on it) and the z-score is taken on
+    # what is left
+    valid &= tex <= np.nanpercentile(np.where(valid, tex, np.nan), 70)
+    ls = np.where(valid, ls, np.nan)
+    X = np.stack([np.ones_like(bright), bright, bright * bright], axis=-1)
+    v = valid.ravel()
+    Xv, yv = X.reshape(-1, 3)[v], ls.ravel()[v]
+    keep = np.ones(yv.size, dtype=bool)
+    beta = np.zeros(3)
+    for _ in range(3):  # least squares with the worst 10 % trimmed each round
+        beta = np.linalg.lstsq(Xv[keep], yv[keep], rcond=None)[0]
+        r = yv - Xv @ beta
+        keep = np.abs(r) <= np.quantile(np.abs(r), 0.9)
+    resid = ls - (X @ beta)
+    med = float(np.nanmedian(resid))
+    mad = float(np.nanmedian(np.abs(resid - med))) * 1.4826
+    z = ((resid - med) / max(mad, 0.05)).astype(np.float32)
+    return NoiseResult(sigma, z, np.abs(hh), float(np.exp(np.nanmedian(ls))), float(np.isfinite(sigma).mean()), block)
 
 
-def inconsistent_region(z: np.ndarray, z_threshold: float = 3.0) -> tuple[float, float, np.ndarray]:
+def inconsistent_region(z: np.ndarray, z_threshold: float = 3.0, sigma: np.ndarray | None = None,
+                        min_ratio: float = 2.0) -> tuple[float, float, np.ndarray]:
     """The largest connected region of blocks whose noise deviates in one direction.
 
     Parameters
@@ -121,6 +161,10 @@ def inconsistent_region(z: np.ndarray, z_threshold: float = 3.0) -> tuple[float,
         From :func:`noise_levels`.
     z_threshold : float
         |z| needed for a block to count.
+    sigma : ndarray, optional
+        Block noise levels; when given, a region counts only if its median level differs
+        from the rest by at least ``min_ratio`` times (an effect size, not only a z-score).
+    min_ratio : float
 
     Returns
     -------
@@ -141,7 +185,14 @@ def inconsistent_region(z: np.ndarray, z_threshold: float = 3.0) -> tuple[float,
         sizes = np.bincount(lab.ravel())[1:]
         k = int(np.argmax(sizes))
         frac = float(sizes[k]) / max(int(finite.sum()), 1)
+        reg = lab == k + 1
+        if sigma is not None:
+            inside = float(np.nanmedian(sigma[reg]))
+            rest = sigma[finite & ~reg]
+            outside = float(np.nanmedian(rest)) if rest.size else inside
+            ratio = max(inside, outside) / max(min(inside, outside), 1e-6)
+            if ratio < min_ratio:
+                continue
         if frac > best[0]:
-            reg = lab == k + 1
             best = (frac, float(zz[reg].mean()), reg)
     return best

@@ -43,7 +43,7 @@ class ResamplingResult:
 
 
 def _excluded(n: int, width: int = 2) -> np.ndarray:
-    """Frequencies that any JPEG or demosaiced photo has: multiples of n/8 (8×8 grid,
+    """Frequencies (per axis) that any JPEG or demosaiced photo has: multiples of n/8 (8×8 grid,
     including 1/4 and 1/2 of colour filter arrays) and the DC cross."""
     f = np.fft.fftfreq(n) * n
     bad = np.zeros(n, dtype=bool)
@@ -70,8 +70,8 @@ def resampling_map(y: np.ndarray, block: int = 128, max_blocks: int = 96) -> Res
 
     Notes
     -----
-    Kirchner's fast detector: the residue of a fixed linear predictor is turned into a
-    p-map ``exp(-e²)`` whose 2-D spectrum shows sharp peaks when the picture was
+    Kirchner's fast detector: the residue of a fixed linear predictor (scaled by its robust
+    spread in each block) is turned into a p-map ``exp(-e²/2)`` whose 2-D spectrum shows sharp peaks when the picture was
     interpolated (resized or rotated). The JPEG block grid and the colour filter array
     produce peaks at multiples of 1/8 cycle per pixel in every photo; those frequencies are
     left out, which also hides resampling factors whose peaks fall there (e.g. exactly 2×
@@ -97,20 +97,26 @@ def resampling_map(y: np.ndarray, block: int = 128, max_blocks: int = 96) -> Res
         pick = np.linspace(0, len(cells) - 1, max_blocks).round().astype(int)
         cells = [cells[i] for i in pick]
     tiles = np.stack([a[r * block:(r + 1) * block, c * block:(c + 1) * block] for r, c in cells])
-    std = tiles.std(axis=(1, 2))
-    keep = std > 4.0
-    cells = [cl for cl, k in zip(cells, keep, strict=True) if k]
-    tiles = tiles[keep]
-    if not cells:
-        return ResamplingResult(score, freq, block, 0, 0.0, (0.0, 0.0))
     pred = ndimage.correlate(tiles, PREDICTOR[None], mode="reflect")
     e = tiles - pred
+    spread = np.median(np.abs(e), axis=(1, 2)) * 1.4826
+    # smooth blocks (sky, ramps) cannot speak: the quantisation steps of a smooth ramp are
+    # themselves periodic
+    keep = (tiles.std(axis=(1, 2)) > 4.0) & (spread >= 1.0)
+    cells = [cl for cl, k in zip(cells, keep, strict=True) if k]
+    tiles, e, spread = tiles[keep], e[keep], spread[keep]
+    if not cells:
+        return ResamplingResult(score, freq, block, 0, 0.0, (0.0, 0.0))
+    # residue in units of its own robust spread (per block), so that the p-map does not
+    # saturate on strong texture nor vanish on weak
+    scale = spread[:, None, None] + 0.5
+    e = e / scale
     pmap = np.exp(-(e * e) / 2.0)
     pmap -= pmap.mean(axis=(1, 2), keepdims=True)
     win = np.outer(np.hanning(block), np.hanning(block)).astype(np.float32)
     spec = np.abs(np.fft.fft2(pmap * win[None], axes=(1, 2)))
     bad = _excluded(block)
-    m2 = bad[:, None] | bad[None, :]
+    m2 = bad[:, None] & bad[None, :]  # lattice points only: (k/8, l/8)
     # only one half-plane (the spectrum of a real map is symmetric)
     fr = np.fft.fftfreq(block)
     m2 |= (fr[:, None] < 0)

@@ -1,0 +1,54 @@
+"""Quality estimate against the IJG tables and the encoder signature table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from verilens.forensics.jpeg_parse import parse_jpeg_structure
+from verilens.forensics.jpeg_structure import (
+    STD_CHROMA,
+    STD_LUMA,
+    estimate_quality,
+    ijg_table,
+    load_signatures,
+    match_signatures,
+    table_key,
+)
+
+
+@pytest.mark.parametrize("q", [10, 50, 75, 90, 95, 100])
+def test_ijg_tables_give_exact_quality(q: int) -> None:
+    est = estimate_quality(ijg_table(STD_LUMA, q), ijg_table(STD_CHROMA, q))
+    assert est.standard and est.quality == q and est.rms_error == 0
+
+
+def test_ijg_scaling_reference_values() -> None:
+    # libjpeg jcparam.c: quality 50 -> the Annex K table itself; quality 100 -> all ones
+    assert np.array_equal(ijg_table(STD_LUMA, 50), STD_LUMA)
+    assert np.all(ijg_table(STD_LUMA, 100) == 1)
+
+
+def test_custom_table_is_not_standard_but_close() -> None:
+    t = ijg_table(STD_LUMA, 85).copy()
+    t[0, 0] += 1
+    t[3, 4] += 2
+    est = estimate_quality(t)
+    assert not est.standard and abs(est.quality - 85) <= 2 and est.rms_error > 0
+
+
+def test_signature_table_is_auditable() -> None:
+    sig = load_signatures()
+    assert sig["files_read"] > 50 and len(sig["entries"]) > 20
+    for e in sig["entries"]:
+        assert e["key"] and e["category"] in {"camera", "phone", "editor", "software", "mixed"} and e["examples"]
+
+
+def test_camera_file_matches_its_own_signature(shared_data: Path) -> None:
+    p = shared_data / "media-samples" / "jpg" / "Canon IXUS 300.jpg"
+    s = parse_jpeg_structure(p.read_bytes())
+    matches = match_signatures(s.qtables, load_signatures())
+    assert any("IXUS 300" in m.encoder and m.category == "camera" for m in matches)
+    assert table_key(s.qtables) == table_key(dict(s.qtables))
