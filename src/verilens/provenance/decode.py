@@ -55,7 +55,7 @@ def _open(source: str | Path | bytes) -> Image.Image:
 
 
 def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits: Limits | None = None,
-                   orient: bool = True) -> Decoded:
+                   orient: bool = True, name: str | None = None) -> Decoded:
     """Decode a still picture at reduced size.
 
     Parameters
@@ -68,6 +68,8 @@ def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits:
         Pixel cap checked on the declared size before any pixel is decoded.
     orient : bool
         Apply the EXIF orientation.
+    name : str, optional
+        Name used in error messages (default: the file name, or "input" for bytes).
 
     Returns
     -------
@@ -79,13 +81,18 @@ def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits:
         Unreadable, truncated, not a picture, or over the pixel cap.
     """
     limits = limits or Limits()
-    name = "input" if isinstance(source, bytes) else Path(source).name
-    if not isinstance(source, bytes):
-        head = Path(source).read_bytes()[:16] if Path(source).is_file() else b""
-        if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1", b"ftypavif", b"ftyphevc"):
-            from ..intake.media import _register_heif
+    name = name or ("input" if isinstance(source, bytes) else Path(source).name)
+    if isinstance(source, bytes):
+        head = source[:16]
+    elif Path(source).is_file():
+        with open(source, "rb") as fh:
+            head = fh.read(16)
+    else:
+        head = b""
+    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1", b"ftypavif", b"ftyphevc"):
+        from ..intake.media import _register_heif
 
-            _register_heif()
+        _register_heif()
     im = _open(source)
     try:
         with warnings.catch_warnings():
@@ -127,7 +134,7 @@ def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits:
     return Decoded(arr, int(ow), int(oh))
 
 
-def encode_thumbnail(rgb: np.ndarray, side: int = 160, quality: int = 75) -> bytes:
+def encode_thumbnail(rgb: np.ndarray, side: int = 128, quality: int = 70) -> bytes:
     """A small JPEG of the reduced copy, stored in the catalog for result lists."""
     import cv2
 

@@ -63,9 +63,9 @@ class BinaryIndex:
 
     Notes
     -----
-    For PDQ, 16 substrings of 16 bits probed with 1 flip find every code within
-    2 x 16 - 1 = 31 bits (pigeonhole: one of the 16 substrings differs in at most one bit),
-    so the multi-hash range search is exact at PDQ's match threshold.
+    Multi-hash range search finds every code that agrees with the query on at least one
+    substring within ``nflip`` bits; :func:`pdq_index_for` picks substrings so that this is
+    exact at PDQ's match threshold.
 
     References
     ----------
@@ -197,11 +197,21 @@ class BinaryIndex:
 
 
 def pdq_index_for(n: int) -> BinaryIndex:
-    """The first-stage index suited to ``n`` PDQ codes (exact at PDQ's threshold either way)."""
+    """The first-stage index suited to ``n`` PDQ codes (exact at PDQ's threshold either way).
+
+    Notes
+    -----
+    Large: 11 substrings of 23 bits (253 of the 256 bits), probed with up to 2 flipped
+    bits. Exact within 31 bits by pigeonhole: were every substring 3 or more bits off, the
+    codes would differ in at least 33 bits. Long substrings keep buckets nearly empty at a
+    million codes, so a query touches a few thousand buckets and almost no unrelated codes
+    (16 substrings of 16 bits with 1 flip are also exact but touch ~30,000 codes per query
+    at a million, several times slower), at the cost of more memory for the hash tables.
+    """
     if n < PDQ_FLAT_MAX:
         return BinaryIndex("flat")
-    nflip = 1 if PDQ_MATCH_THRESHOLD <= 31 else 2
-    return BinaryIndex("multihash", nhash=16, b=16, nflip=nflip)
+    assert PDQ_MATCH_THRESHOLD <= 11 * 3 - 1
+    return BinaryIndex("multihash", nhash=11, b=23, nflip=2)
 
 
 def feature_index_for(n: int) -> BinaryIndex:

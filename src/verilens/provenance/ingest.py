@@ -9,6 +9,7 @@ interrupted at any point (even ``kill -9``) completes without duplicates or loss
 from __future__ import annotations
 
 import csv
+import hashlib
 import json
 import os
 from collections.abc import Callable, Iterator, Sequence
@@ -149,8 +150,8 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
         raise InputError(f"{p.name}: {size} bytes is over the file-size limit")
     with open(p, "rb") as fh:
         head = fh.read(16)
-    sha = _sha256(path)
     if _looks_like_video(head):
+        sha = _sha256(path)
         pics: list[HashedPicture] = []
         thumb = None
         for t, rgb in _keyframes(path, limits):
@@ -162,7 +163,9 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
         return HashedItem(sha, "video", str(path), None, None, thumb, tuple(pics))
     if size > limits.max_image_bytes:
         raise InputError(f"{p.name}: {size} bytes is over the image-size limit")
-    dec = decode_reduced(path, side=side, limits=limits)
+    data = p.read_bytes()  # read once: hashed and decoded from memory
+    sha = hashlib.sha256(data).hexdigest()
+    dec = decode_reduced(data, side=side, limits=limits, name=p.name)
     pic = hash_picture(dec.rgb)
     return HashedItem(sha, "image", str(path), dec.width, dec.height, encode_thumbnail(dec.rgb), (pic,))
 
