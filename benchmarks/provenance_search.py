@@ -1,0 +1,614 @@
+"""Provenance archive: recall per transform family with 100k distractors, false matches, speed.
+
+Side by side in one run:
+
+* **accuracy** — a transform suite built from the real photos in ../shared/data (resize
+  50/25 %, JPEG q30, crop 10/20/30 %, caption bar, border, text overlay, logo overlay,
+  mirror, rotate 90°, rotate 5°, brightness/contrast, grayscale, picture in a screenshot),
+  searched in an archive holding the originals plus N distractors; recall@1 per family for
+  verilens (two stages) and for the peer a user would otherwise run, PDQ alone (the first
+  stage: the same hashes, exact search at PDQ's 31-bit threshold, all 8 dihedral variants);
+  false-match rate on queries whose original is not in the archive.
+* **search speed** — ms per query (first stage only, and both stages) at the archive size
+  above, and the first stage at 1,000,000 items: multi-index hashing vs exact flat scan.
+* **ingest throughput** — files/s of the whole ingest (sha256, reduced decode, PDQ, ORB,
+  thumbnail, catalog commit) vs only decoding the same JPEGs with the same reduced-size
+  decoder, interleaved file by file.
+* **memory** per million items.
+
+    .venv/bin/python benchmarks/provenance_search.py            # 100,000 distractors
+    .venv/bin/python benchmarks/provenance_search.py --quick    # 20,000 distractors
+
+Writes docs/benchmarks/provenance_search.md and .json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import platform
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageEnhance, ImageFont, ImageOps
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("VERILENS_SHARED_DATA", ROOT.parent / "shared" / "data"))
+OUT = ROOT / "docs" / "benchmarks"
+sys.path.insert(0, str(ROOT / "src"))
+
+from verilens.provenance import Archive  # noqa: E402
+from verilens.provenance.archive import FEATURES_INDEXED, SEARCH_PARAMETERS  # noqa: E402
+from verilens.provenance.catalog import HashRow, Item, Source, now_iso  # noqa: E402
+from verilens.provenance.decode import decode_reduced  # noqa: E402
+from verilens.provenance.features import DESC_BYTES, Features, extract_features  # noqa: E402
+from verilens.provenance.hashing import hamming, pdq_hash  # noqa: E402
+from verilens.provenance.index import BinaryIndex, pdq_index_for  # noqa: E402
+from verilens.provenance.ingest import Entry, hash_file, ingest  # noqa: E402
+
+FAMILIES = ["resize_50", "resize_25", "jpeg_q30", "crop_10", "crop_20", "crop_30", "caption_bar_15",
+            "border_15", "text_overlay", "logo_overlay", "mirror", "rotate_90", "rotate_5",
+            "brightness_contrast", "grayscale", "screenshot"]
+#: Reported, but not part of the overall figure or the targets: a stress case.
+STRESS = ["text_overlay_heavy"]
+CROP_BORDER_OVERLAY = {"crop_10", "crop_20", "crop_30", "caption_bar_15", "border_15", "text_overlay",
+                       "logo_overlay", "screenshot"}
+EXTS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff")
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
+
+
+def rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def current_rss_mb() -> float:
+    with open("/proc/self/statm") as fh:
+        return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def font(size: int) -> Any:
+    try:
+        return ImageFont.truetype(FONT, size)
+    except OSError:
+        return ImageFont.load_default()
+
+
+# ----------------------------------------------------------------------------- corpus
+def load_corpus(limit: int | None) -> list[dict[str, Any]]:
+    """Real photos: decodable, at least 320 px on the short side, PDQ quality >= 50,
+    near-duplicates removed (PDQ <= 45 bits to one kept, or judged a copy by the archive's
+    own two-stage search: the c2pa test files are edits and composites of a few pictures)."""
+    files = sorted(p for p in DATA.rglob("*") if p.suffix.lower() in EXTS and p.is_file())
+    kept: list[dict[str, Any]] = []
+    dropped = {"unreadable": 0, "small": 0, "flat": 0, "near_duplicate": 0}
+    with tempfile.TemporaryDirectory(prefix="vl-dedupe-") as td:
+        dedupe = Archive.open(Path(td) / "dedupe.db")
+        for p in files:
+            try:
+                dec = decode_reduced(p, side=1600)
+            except Exception:
+                dropped["unreadable"] += 1
+                continue
+            if min(dec.rgb.shape[:2]) < 320:
+                dropped["small"] += 1
+                continue
+            h = pdq_hash(dec.rgb)
+            if h.low_quality:
+                dropped["flat"] += 1
+                continue
+            if any(hamming(h.bits, k["pdq"]) <= 45 for k in kept) or dedupe.search_image(dec.rgb):
+                dropped["near_duplicate"] += 1
+                continue
+            try:
+                dedupe.add_path(p)
+            except Exception:
+                dropped["unreadable"] += 1
+                continue
+            kept.append({"path": str(p), "rgb": dec.rgb, "pdq": h.bits, "feat": extract_features(dec.rgb, 512, 256)})
+            if limit and len(kept) >= limit:
+                break
+        dedupe.close()
+    print(f"corpus: {len(files)} files, kept {len(kept)}, dropped {dropped}", file=sys.stderr)
+    return kept, dropped  # type: ignore[return-value]
+
+
+# ----------------------------------------------------------------------------- transforms
+def transform(rgb: np.ndarray, family: str, rng: np.random.Generator) -> tuple[np.ndarray, int]:
+    """Apply one family; returns (picture, JPEG quality it is saved with)."""
+    im = Image.fromarray(rgb)
+    w, h = im.size
+    q = 85
+    if family == "resize_50":
+        im = im.resize((w // 2, h // 2), Image.Resampling.BILINEAR)
+    elif family == "resize_25":
+        im = im.resize((w // 4, h // 4), Image.Resampling.BILINEAR)
+    elif family == "jpeg_q30":
+        q = 30
+    elif family.startswith("crop_"):
+        frac = int(family[5:]) / 100.0  # this fraction of each side is removed
+        kw, kh = round(w * (1 - frac)), round(h * (1 - frac))
+        x0, y0 = int(rng.integers(0, w - kw + 1)), int(rng.integers(0, h - kh + 1))
+        im = im.crop((x0, y0, x0 + kw, y0 + kh))
+    elif family == "caption_bar_15":
+        bar = int(h * 0.15)
+        canvas = Image.new("RGB", (w, h + bar), (255, 255, 255))
+        top = bool(rng.integers(0, 2))
+        canvas.paste(im, (0, bar if top else 0))
+        d = ImageDraw.Draw(canvas)
+        d.text((int(w * 0.03), (0 if top else h) + bar // 4), "BREAKING: leader visits troops yesterday",
+               fill=(200, 0, 0), font=font(max(12, bar // 3)))
+        im = canvas
+    elif family == "border_15":
+        bw, bh = int(w * 0.15 / 2), int(h * 0.15 / 2)
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        im = ImageOps.expand(im, border=(bw, bh, bw, bh), fill=colour)
+    elif family == "text_overlay":
+        d = ImageDraw.Draw(im, "RGBA")
+        f = font(max(14, h // 11))
+        y = int(h * float(rng.uniform(0.1, 0.75)))
+        d.text((int(w * 0.04), y), "ЕКСКЛЮЗИВ: exclusive footage", fill=(255, 255, 255, 230), font=f,
+               stroke_width=2, stroke_fill=(0, 0, 0, 230))
+        d.text((int(w * 0.6), int(h * 0.92)), "@channel_news", fill=(255, 255, 255, 140), font=font(max(10, h // 30)))
+    elif family == "text_overlay_heavy":
+        d = ImageDraw.Draw(im, "RGBA")
+        f = font(max(14, h // 10))
+        for k in range(3):
+            d.text((int(w * 0.05), int(h * (0.15 + 0.3 * k))), "ЕКСКЛЮЗИВ  exclusive  #news",
+                   fill=(255, 255, 255, 220), font=f, stroke_width=2, stroke_fill=(0, 0, 0, 220))
+    elif family == "logo_overlay":
+        d = ImageDraw.Draw(im, "RGBA")
+        lw, lh = int(w * 0.22), int(h * 0.12)
+        x0, y0 = (int(w * 0.03), int(h * 0.03)) if rng.integers(0, 2) else (w - lw - int(w * 0.03), int(h * 0.03))
+        d.rounded_rectangle((x0, y0, x0 + lw, y0 + lh), radius=lh // 4, fill=(10, 40, 160, 230))
+        d.text((x0 + lw // 10, y0 + lh // 5), "TV 24", fill=(255, 255, 255, 255), font=font(lh // 2))
+        d.rectangle((0, int(h * 0.88), w, h), fill=(180, 0, 0, 200))
+        d.text((int(w * 0.02), int(h * 0.895)), "LIVE  • breaking news ticker •", fill=(255, 255, 255, 255),
+               font=font(max(10, int(h * 0.06))))
+    elif family == "mirror":
+        im = ImageOps.mirror(im)
+    elif family == "rotate_90":
+        im = im.transpose(Image.Transpose.ROTATE_90)
+    elif family == "rotate_5":
+        im = im.rotate(5 if rng.integers(0, 2) else -5, resample=Image.Resampling.BILINEAR, expand=False)
+    elif family == "brightness_contrast":
+        im = ImageEnhance.Contrast(ImageEnhance.Brightness(im).enhance(1.3)).enhance(0.7)
+    elif family == "grayscale":
+        im = im.convert("L").convert("RGB")
+    elif family == "screenshot":
+        sw, sh = 1280, 800
+        canvas = Image.new("RGB", (sw, sh), (245, 245, 247))
+        d = ImageDraw.Draw(canvas)
+        d.rectangle((0, 0, sw, 56), fill=(59, 89, 152))
+        d.text((20, 14), "social.example  —  Home  Watch  Groups", fill=(255, 255, 255), font=font(22))
+        d.rectangle((0, 56, 220, sh), fill=(230, 232, 236))
+        for k in range(8):
+            d.text((16, 80 + 40 * k), f"Menu item {k}", fill=(60, 60, 60), font=font(16))
+        scale = float(rng.uniform(0.45, 0.65)) * min((sw - 260) / w, (sh - 180) / h) / 0.65
+        pw, ph = max(1, int(w * scale)), max(1, int(h * scale))
+        x0, y0 = 240 + int(rng.integers(0, max(1, sw - 260 - pw))), 120
+        d.text((x0, 70), "Shared a post: «Look at this, happening right now»", fill=(20, 20, 20), font=font(18))
+        canvas.paste(im.resize((pw, ph), Image.Resampling.BILINEAR), (x0, y0))
+        d.text((x0, min(sh - 30, y0 + ph + 10)), "👍 1.2K   💬 340   ↗ Share", fill=(90, 90, 90), font=font(16))
+        im = canvas
+    else:
+        raise ValueError(family)
+    return np.asarray(im.convert("RGB")), q
+
+
+def as_received(rgb: np.ndarray, quality: int) -> np.ndarray:
+    """JPEG-encode (as a repost is) and decode the way ``archive search`` does."""
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, format="JPEG", quality=quality)
+    return decode_reduced(buf.getvalue(), side=768).rgb
+
+
+# ----------------------------------------------------------------------------- distractors
+def descriptor_pool(photos: list[dict[str, Any]], rng: np.random.Generator) -> np.ndarray:
+    """Real ORB descriptors (of photos NOT in the archive) and of procedural pictures."""
+    pool = [p["feat"].desc for p in photos]
+    for s in range(60):
+        h, w = 384, 512
+        y, x = np.mgrid[0:h, 0:w].astype(np.float32)
+        base = np.stack([128 + 60 * np.sin(x / (9 + s) + s) * np.cos(y / (13 + s % 5)),
+                         128 + 60 * np.sin((x + y) / (7 + s % 9)),
+                         128 + 60 * np.cos(x / (11 + s % 4) - y / 17.0)], -1)
+        im = Image.fromarray(np.clip(base + rng.normal(0, 10, base.shape), 0, 255).astype(np.uint8))
+        d = ImageDraw.Draw(im)
+        for _ in range(80):
+            x0, y0 = int(rng.integers(0, w)), int(rng.integers(0, h))
+            d.rectangle((x0, y0, x0 + int(rng.integers(5, 80)), y0 + int(rng.integers(5, 80))),
+                        fill=tuple(int(c) for c in rng.integers(0, 256, 3)))
+        pool.append(extract_features(np.asarray(im), 512, 256).desc)
+    return np.concatenate(pool)
+
+
+def add_distractors(arch: Archive, n: int, pool: np.ndarray, rng: np.random.Generator, chunk: int = 5000) -> float:
+    """Insert n synthetic items straight into the catalog: random PDQ codes, and
+    FEATURES_INDEXED descriptors drawn from the real pool with 1/8 of their bits flipped,
+    at random positions."""
+    from sqlalchemy import insert
+
+    t0 = time.perf_counter()
+    stamp = now_iso()
+    k = FEATURES_INDEXED
+    next_id = 10_000_000
+    with arch.engine.begin() as con:
+        for start in range(0, n, chunk):
+            m = min(chunk, n - start)
+            ids = np.arange(next_id + start, next_id + start + m)
+            pdq = rng.integers(0, 256, (m, 32), dtype=np.uint8)
+            desc = pool[rng.integers(0, len(pool), (m, k))]
+            flips = (rng.integers(0, 256, desc.shape, dtype=np.uint8) & rng.integers(0, 256, desc.shape, dtype=np.uint8)
+                     & rng.integers(0, 256, desc.shape, dtype=np.uint8))
+            desc = desc ^ flips
+            xy = np.stack([rng.uniform(0, 512, (m, k)), rng.uniform(0, 384, (m, k))], -1).astype(np.float32)
+            items, sources, hashes = [], [], []
+            for i in range(m):
+                iid = int(ids[i])
+                sha = f"{iid:064x}"
+                items.append({"id": iid, "sha256": sha, "kind": "image", "path": f"distractor/{iid}.jpg",
+                              "source_url": None, "first_seen": "2018-01-01T00:00:00+00:00", "added_at": stamp,
+                              "width": 512, "height": 384, "quality": 100, "thumbnail": None})
+                sources.append({"item_id": iid, "path": f"distractor/{iid}.jpg", "source_url": None,
+                                "first_seen": "2018-01-01T00:00:00+00:00", "added_at": stamp})
+                hashes.append({"item_id": iid, "frame_time_s": None, "pdq": pdq[i].tobytes(), "quality": 100,
+                               "features": Features(xy[i], desc[i], (512, 384)).to_bytes()})
+            con.execute(insert(Item.__table__), items)
+            con.execute(insert(Source.__table__), sources)
+            con.execute(insert(HashRow.__table__), hashes)
+    assert DESC_BYTES == 32
+    return time.perf_counter() - t0
+
+
+# ----------------------------------------------------------------------------- 1M first stage
+def first_stage_at_scale(n: int, queries: int, rng: np.random.Generator) -> dict[str, Any]:
+    """PDQ first stage at n items: multi-index hashing vs exact flat scan, planted near-duplicates."""
+    codes = rng.integers(0, 256, (n, 32), dtype=np.uint8)
+    owners = np.arange(n, dtype=np.int64)
+    planted = rng.choice(n, queries, replace=False)
+    qs = []
+    for i in planted:
+        c = np.unpackbits(codes[i].copy())
+        flip = rng.choice(256, int(rng.integers(0, 32)), replace=False)  # 0..31 bits: all must be found
+        c[flip] ^= 1
+        variants = [np.packbits(c)] + [rng.integers(0, 256, 32, dtype=np.uint8) for _ in range(7)]
+        qs.append(np.stack(variants))
+    out: dict[str, Any] = {"items": n, "queries": queries}
+    for kind in ("multihash", "flat"):
+        before = current_rss_mb()
+        t0 = time.perf_counter()
+        idx = BinaryIndex("flat") if kind == "flat" else pdq_index_for(n)
+        for s in range(0, n, 200_000):
+            idx.add(codes[s:s + 200_000], owners[s:s + 200_000])
+        build = time.perf_counter() - t0
+        mem = current_rss_mb() - before
+        nq = queries if kind == "multihash" else min(queries, 40)
+        found = 0
+        times = []
+        for qi in range(nq):
+            t = time.perf_counter()
+            hits = idx.range(qs[qi], 31)
+            times.append((time.perf_counter() - t) * 1e3)
+            found += any(h.owner == planted[qi] for h in hits)
+        out[kind] = {"build_s": round(build, 2), "ms_per_query_median": round(statistics.median(times), 3),
+                     "ms_per_query_p95": round(float(np.percentile(times, 95)), 3),
+                     "recall_planted": found / nq, "queries_timed": nq,
+                     "rss_delta_mb": round(mem, 1), "model_bytes": idx.memory_bytes()}
+        del idx
+    out["speedup_multihash_vs_flat"] = round(out["flat"]["ms_per_query_median"] /
+                                             max(1e-6, out["multihash"]["ms_per_query_median"]), 1)
+    return out
+
+
+# ----------------------------------------------------------------------------- ingest speed
+def ingest_speed(paths: list[str], tmp: Path, passes: int = 2) -> dict[str, Any]:
+    """Interleaved per file: decode only (same reduced decoder) vs the whole ingest."""
+    jpgs = [p for p in paths if p.lower().endswith((".jpg", ".jpeg"))]
+    for p in jpgs:  # warm the page cache for both
+        Path(p).read_bytes()
+    dec_t, ing_t = 0.0, 0.0
+    n = 0
+    for r in range(passes):
+        with Archive.open(tmp / f"ingest{r}.db") as arch:
+            batch = []
+            for p in jpgs:
+                t = time.perf_counter()
+                decode_reduced(p)
+                dec_t += time.perf_counter() - t
+                t = time.perf_counter()
+                batch.append((hash_file(p), None, None))
+                if len(batch) >= 32:
+                    arch.add_hashed(batch)
+                    batch = []
+                ing_t += time.perf_counter() - t
+                n += 1
+            t = time.perf_counter()
+            if batch:
+                arch.add_hashed(batch)
+            arch.save_indexes()
+            ing_t += time.perf_counter() - t
+    # the CLI path with 2 hashing threads, for reference
+    with Archive.open(tmp / "ingest_threads.db") as arch:
+        t = time.perf_counter()
+        ingest(arch, [Entry(p) for p in jpgs], workers=2, batch_size=64)
+        thr = time.perf_counter() - t
+    return {"files": len(jpgs), "passes": passes, "decode_only_files_per_s": round(n / dec_t, 1),
+            "ingest_files_per_s": round(n / ing_t, 1), "ratio_ingest_vs_decode": round(dec_t / ing_t, 3),
+            "ingest_2_threads_files_per_s": round(len(jpgs) / thr, 1)}
+
+
+# ----------------------------------------------------------------------------- main
+def child_json(extra: list[str]) -> dict[str, Any]:
+    """Run a measurement in a fresh process (clean RSS) and return its JSON."""
+    import subprocess
+
+    res = subprocess.run([sys.executable, __file__, *extra], capture_output=True, text=True, check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--child-scale":
+        print(json.dumps(first_stage_at_scale(int(sys.argv[2]), 200, np.random.default_rng(1))))
+        return
+    if len(sys.argv) == 3 and sys.argv[1] == "--child-open":
+        import faiss  # noqa: F401  (its own allocations are not the index)
+
+        before = current_rss_mb()
+        t = time.perf_counter()
+        a = Archive.open(sys.argv[2])
+        opened = time.perf_counter() - t
+        print(json.dumps({"rss_delta_mb": round(current_rss_mb() - before, 1), "open_s": round(opened, 2),
+                          "rebuilt": a.rebuilt}))
+        a.engine.dispose()
+        return
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--quick", action="store_true", help="20,000 distractors instead of 100,000")
+    ap.add_argument("--distractors", type=int, default=None)
+    ap.add_argument("--scale", type=int, default=1_000_000, help="items for the first-stage speed test")
+    ap.add_argument("--archive-fraction", type=float, default=0.7)
+    ap.add_argument("--limit", type=int, default=None, help="use at most this many photos")
+    args = ap.parse_args()
+    n_distr = args.distractors if args.distractors is not None else (20_000 if args.quick else 100_000)
+    if not DATA.is_dir():
+        sys.exit(f"real-media corpus not found at {DATA}")
+    rng = np.random.default_rng(0)
+    t_all = time.perf_counter()
+    photos, dropped = load_corpus(args.limit)
+    order = rng.permutation(len(photos))
+    n_arch = int(round(len(photos) * args.archive_fraction))
+    archived = [photos[i] for i in order[:n_arch]]
+    absent = [photos[i] for i in order[n_arch:]]
+    result: dict[str, Any] = {
+        "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), "machine": platform.platform(),
+        "cpus": os.cpu_count(), "mode": "quick" if args.quick else "full", "distractors": n_distr,
+        "photos": {"archived": len(archived), "not_archived": len(absent), "dropped": dropped},
+        "parameters": SEARCH_PARAMETERS,
+    }
+    with tempfile.TemporaryDirectory(prefix="vl-bench-") as tmpd:
+        tmp = Path(tmpd)
+        os.environ["VERILENS_HOME"] = str(tmp / "home")
+        db = tmp / "bench.db"
+        arch = Archive.open(db)
+        pool = descriptor_pool(absent, rng)
+        t_d = add_distractors(arch, n_distr, pool, rng)
+        arch.close()
+        print(f"distractors inserted in {t_d:.1f}s", file=sys.stderr)
+        mem0 = current_rss_mb()
+        t = time.perf_counter()
+        arch = Archive.open(db)  # indexes rebuilt from the catalog
+        rebuild = time.perf_counter() - t
+        mem_idx = current_rss_mb() - mem0
+        seen = {p["path"]: f"2019-{1 + i % 12:02d}-01" for i, p in enumerate(archived)}
+        t = time.perf_counter()
+        ing = ingest(arch, [Entry(p["path"], f"https://archive.example/{i}", seen[p["path"]])
+                            for i, p in enumerate(archived)], workers=2)
+        t_ing = time.perf_counter() - t
+        assert ing.added == len(archived), ing.to_dict()
+        st = arch.stats()
+        print(f"archive: {st['items']} items, index rebuilt in {rebuild:.1f}s", file=sys.stderr)
+        path_to_id = {}
+        from sqlalchemy import select
+        from sqlalchemy.orm import Session
+
+        with Session(arch.engine) as s:
+            for iid, path in s.execute(select(Item.id, Item.path).where(Item.path.in_(list(seen)))):
+                path_to_id[path] = iid
+        fam_stats = {f: {"n": 0, "top1": 0, "pdq_top1": 0, "wrong_extra": 0} for f in FAMILIES + STRESS + ["original"]}
+        neg = {"queries": 0, "false_matches": 0, "pdq_false_matches": 0}
+        t_first, t_total, t_second = [], [], []
+        failures: list[dict[str, Any]] = []
+        for group, items in (("pos", archived), ("neg", absent)):
+            for pi, p in enumerate(items):
+                for fi, fam in enumerate(["original"] + FAMILIES + STRESS):
+                    frng = np.random.default_rng(1000 * pi + fi + (7 if group == "neg" else 0))
+                    img, q = (p["rgb"], 85) if fam == "original" else transform(p["rgb"], fam, frng)
+                    rgb = as_received(img, q)
+                    t = time.perf_counter()
+                    res = arch.query(rgb, top_k=10)
+                    t_total.append((time.perf_counter() - t) * 1e3)
+                    t_first.append(res.timings_ms["pdq_ms"] + res.timings_ms["first_stage_ms"])
+                    t_second.append(res.timings_ms["second_stage_ms"])
+                    if group == "pos":
+                        want = path_to_id[p["path"]]
+                        fs = fam_stats[fam]
+                        fs["n"] += 1
+                        ok = bool(res.matches) and res.matches[0].id == want
+                        fs["top1"] += ok
+                        fs["pdq_top1"] += res.first_stage_items[:1] == [want]
+                        fs["wrong_extra"] += sum(1 for m in res.matches if m.id != want)
+                        if not ok:
+                            failures.append({"family": fam, "photo": Path(p["path"]).name,
+                                             "got": [m.to_dict()["path"] for m in res.matches[:2]],
+                                             "keypoints": res.keypoints, "candidates": res.candidates_verified})
+                    else:
+                        neg["queries"] += 1
+                        neg["false_matches"] += bool(res.matches)
+                        neg["pdq_false_matches"] += bool(res.first_stage_items)
+                        if res.matches:
+                            failures.append({"family": fam, "photo": Path(p["path"]).name, "false_match":
+                                             [m.to_dict() for m in res.matches[:2]]})
+            print(f"{group} queries done", file=sys.stderr)
+        feat_entries = st["index"]["features"]["entries"]
+        result["archive"] = {"items": st["items"], "index": st["index"], "rebuild_from_catalog_s": round(rebuild, 1),
+                             "index_rss_mb": round(mem_idx, 1), "distractor_insert_s": round(t_d, 1),
+                             "real_ingest_s": round(t_ing, 2)}
+        per_family = {}
+        for fam, fs in fam_stats.items():
+            per_family[fam] = {"queries": fs["n"], "recall_at_1": round(fs["top1"] / max(1, fs["n"]), 4),
+                               "pdq_only_recall_at_1": round(fs["pdq_top1"] / max(1, fs["n"]), 4),
+                               "wrong_extra_matches": fs["wrong_extra"]}
+        pos_n = sum(fs["n"] for f, fs in fam_stats.items() if f in FAMILIES)
+        pos_ok = sum(fs["top1"] for f, fs in fam_stats.items() if f in FAMILIES)
+        pos_pdq = sum(fs["pdq_top1"] for f, fs in fam_stats.items() if f in FAMILIES)
+        result["accuracy"] = {
+            "per_family": per_family,
+            "overall_recall_at_1": round(pos_ok / max(1, pos_n), 4),
+            "overall_pdq_only_recall_at_1": round(pos_pdq / max(1, pos_n), 4),
+            "min_crop_border_overlay_recall": round(min(per_family[f]["recall_at_1"] for f in CROP_BORDER_OVERLAY), 4),
+            "no_copy_queries": neg["queries"], "false_matches": neg["false_matches"],
+            "false_match_rate": round(neg["false_matches"] / max(1, neg["queries"]), 5),
+            "pdq_only_false_matches": neg["pdq_false_matches"],
+            "failures": failures[:40],
+        }
+        result["search_ms"] = {
+            "archive_items": st["items"],
+            "first_stage_median": round(statistics.median(t_first), 2),
+            "first_stage_p95": round(float(np.percentile(t_first, 95)), 2),
+            "second_stage_median": round(statistics.median(t_second), 2),
+            "total_median": round(statistics.median(t_total), 2),
+            "total_p95": round(float(np.percentile(t_total, 95)), 2),
+        }
+        bytes_per_item = (st["index"]["pdq"]["memory_bytes"] + st["index"]["features"]["memory_bytes"]) / st["items"]
+        result["memory"] = {
+            "feature_entries": feat_entries,
+            "model_bytes_per_item": round(bytes_per_item, 1),
+            "model_gb_per_million_items": round(bytes_per_item * 1e6 / 2**30, 2),
+            "measured_index_rss_mb": round(mem_idx, 1),
+            "measured_rss_gb_per_million_items": round(mem_idx / max(1, st["items"]) * 1e6 / 1024, 2),
+            "catalog_bytes_per_item": round((st["catalog_bytes"] or 0) / st["items"], 1),
+        }
+        arch.close()
+        del arch
+        child = child_json(["--child-open", str(db)])
+        result["memory"]["index_rss_mb_fresh_process"] = child["rss_delta_mb"]
+        result["memory"]["rss_gb_per_million_items"] = round(child["rss_delta_mb"] / st["items"] * 1e6 / 1024, 2)
+        result["memory"]["open_s_fresh_process"] = child["open_s"]
+        print("first stage at scale...", file=sys.stderr)
+        result["first_stage_at_scale"] = child_json(["--child-scale", str(args.scale)])
+        print("ingest speed...", file=sys.stderr)
+        result["ingest"] = ingest_speed([p["path"] for p in photos], tmp)
+    result["elapsed_s"] = round(time.perf_counter() - t_all, 1)
+    result["peak_rss_mb"] = round(rss_mb(), 1)
+    OUT.mkdir(parents=True, exist_ok=True)
+    (OUT / "provenance_search.json").write_text(json.dumps(result, indent=2, ensure_ascii=False))
+    (OUT / "provenance_search.md").write_text(render(result))
+    print(render(result))
+
+
+def render(r: dict[str, Any]) -> str:
+    a, s, m, f1, ing = r["accuracy"], r["search_ms"], r["memory"], r["first_stage_at_scale"], r["ingest"]
+    lines = [
+        "# Provenance archive: recall, false matches and speed",
+        "",
+        f"Run {r['date']} on {r['machine']} ({r['cpus']} CPUs, shared with other work), mode **{r['mode']}**, "
+        f"elapsed {r['elapsed_s']} s. Command: `.venv/bin/python benchmarks/provenance_search.py"
+        f"{' --quick' if r['mode'] == 'quick' else ''}`.",
+        "",
+        f"Archive: {r['photos']['archived']} real photos from ../shared/data + {r['distractors']:,} synthetic "
+        f"distractors ({r['archive']['items']:,} items). No-copy queries come from {r['photos']['not_archived']} "
+        "other real photos that are not in the archive. Photos dropped from the corpus: "
+        f"{r['photos']['dropped']} (near-duplicates: the c2pa test files are edits of a few pictures).",
+        "",
+        "Distractors are synthetic, not real pictures: a random 256-bit PDQ code each, and "
+        f"{FEATURES_INDEXED} ORB descriptors drawn from a pool of real descriptors (of the no-copy photos and of "
+        "procedural pictures) with 1/8 of their bits flipped, at random positions. They load the index and the "
+        "voting with realistic descriptor statistics; they cannot be geometrically consistent with a query, so "
+        "their effect on false matches is smaller than real near-miss pictures would have.",
+        "",
+        "## Recall@1 per transform family",
+        "",
+        "Peer: PDQ alone (same hashes, exact search at its published 31-bit threshold, all 8 dihedral variants) — "
+        "what a user gets from a PDQ matcher.",
+        "",
+        "| family | queries | verilens recall@1 | PDQ only | ratio |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for fam, v in a["per_family"].items():
+        if fam in STRESS:
+            continue
+        ratio = v["recall_at_1"] / v["pdq_only_recall_at_1"] if v["pdq_only_recall_at_1"] else float("inf")
+        lines.append(f"| {fam} | {v['queries']} | {v['recall_at_1']:.3f} | {v['pdq_only_recall_at_1']:.3f} | "
+                     f"{'∞' if ratio == float('inf') else f'{ratio:.1f}×'} |")
+    lines += [
+        f"| **all transforms** | | **{a['overall_recall_at_1']:.3f}** | {a['overall_pdq_only_recall_at_1']:.3f} | |",
+        "",
+        f"Lowest crop/border/overlay family: {a['min_crop_border_overlay_recall']:.3f}. Stress case, not in the "
+        f"overall figure: three lines of large text across the picture (`text_overlay_heavy`): "
+        f"{a['per_family']['text_overlay_heavy']['recall_at_1']:.3f} (PDQ only "
+        f"{a['per_family']['text_overlay_heavy']['pdq_only_recall_at_1']:.3f}). Crops remove the stated "
+        "fraction of each side at a random position (crop 30% keeps 49% of the area); borders add 7.5% on each "
+        "side; caption bar 15% of the height; screenshot: the photo at 25–45% of a 1280×800 page. Every query is "
+        "re-encoded as JPEG (q85; q30 for that family) and decoded like `archive search` does.",
+        "",
+        "## False matches on queries with no copy in the archive",
+        "",
+        f"{a['false_matches']} of {a['no_copy_queries']} no-copy queries returned any match "
+        f"(false-match rate {a['false_match_rate']:.4%}); PDQ alone: {a['pdq_only_false_matches']}.",
+        "",
+        "## Search speed",
+        "",
+        f"At {s['archive_items']:,} items: first stage (PDQ of the query + 8-variant index search) median "
+        f"{s['first_stage_median']} ms (p95 {s['first_stage_p95']}); second stage (ORB on the query, descriptor "
+        f"index, RANSAC on candidates) median {s['second_stage_median']} ms; whole query median "
+        f"{s['total_median']} ms (p95 {s['total_p95']}).",
+        "",
+        f"First stage at {f1['items']:,} items ({f1['queries']} planted near-duplicates at 0–31 bits, 8 variants per query):",
+        "",
+        "| index | build s | ms/query median | p95 | planted found | RSS Δ MB |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for kind in ("multihash", "flat"):
+        v = f1[kind]
+        lines.append(f"| {kind} | {v['build_s']} | {v['ms_per_query_median']} | {v['ms_per_query_p95']} | "
+                     f"{v['recall_planted']:.3f} ({v['queries_timed']}) | {v['rss_delta_mb']} |")
+    lines += [
+        "",
+        f"Multi-index hashing is {f1['speedup_multihash_vs_flat']}× faster than the exact flat scan, and as exact "
+        "within 31 bits (11 substrings × 23 bits, up to 2 flips: pigeonhole). Both single-threaded.",
+        "",
+        "## Memory per million items",
+        "",
+        f"Model (codes + ids + hash tables): {m['model_bytes_per_item']} bytes per item → "
+        f"{m['model_gb_per_million_items']} GB per million items, almost all of it the second stage "
+        f"({FEATURES_INDEXED} descriptors per picture). Measured in a fresh process that opens the archive "
+        f"(indexes loaded from disk in {m['open_s_fresh_process']} s): {m['index_rss_mb_fresh_process']} MB for "
+        f"{s['archive_items']:,} items → ~{m['rss_gb_per_million_items']} GB per million. First stage alone "
+        f"(multi-hash, fresh process): {f1['multihash']['rss_delta_mb']} MB for {f1['items']:,} items. Catalog on disk: "
+        f"{m['catalog_bytes_per_item']} bytes per item (distractors carry no thumbnail).",
+        "",
+        "## Ingest throughput",
+        "",
+        f"{ing['files']} real JPEGs × {ing['passes']} passes, one thread, interleaved file by file: decoding only "
+        f"(same reduced-size decoder, libjpeg DCT scaling) {ing['decode_only_files_per_s']} files/s; whole ingest "
+        f"(sha256, decode, PDQ, ORB, thumbnail, catalog commit) {ing['ingest_files_per_s']} files/s → ratio "
+        f"**{ing['ratio_ingest_vs_decode']}**. With 2 hashing threads (the CLI default): "
+        f"{ing['ingest_2_threads_files_per_s']} files/s.",
+        "",
+    ]
+    if a["failures"]:
+        lines += ["## Misses and false matches (first 40)", "", "```"]
+        lines += [json.dumps(x, ensure_ascii=False) for x in a["failures"]]
+        lines += ["```", ""]
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
