@@ -148,3 +148,18 @@ def test_reference_match_check(tmp_path):
 def test_reference_match_not_applicable_without_references(jpeg_file):
     assert run(jpeg_file, None, checks=("place.reference_match",)).check(
         "place.reference_match").state == State.NOT_APPLICABLE
+
+
+def test_ocr_runs_with_a_claim_or_on_request_only(tmp_path):
+    from verilens.place.ocr import available_languages
+
+    if not {"ukr", "rus"} <= set(available_languages()):
+        pytest.skip("tesseract ukr/rus not installed")
+    p = write_jpeg(tmp_path / "sign.jpg", in_scene(sign(["Луганськ"], size=60)), quality=95)
+    # a default run without a claimed place leaves OCR out (it costs seconds per picture)
+    rep = check_item(open_media(p), parse_claim(None, None), Options(skip={"forensics.ela"}))
+    c = rep.check("place.ocr")
+    assert c is not None and c.state == State.NOT_APPLICABLE and "--checks place.ocr" in c.summary
+    # asked for by id, it reads the sign
+    c = run(p, None, checks=("place.ocr",)).check("place.ocr")
+    assert c.state == State.FOUND and c.details["place_names"][0]["candidates"][0]["geonameid"] == 702658

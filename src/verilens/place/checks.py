@@ -12,7 +12,7 @@ from ..evidence import ArtifactKind, Finding, Question, State
 from ..pipeline import Context, register
 
 GPS_PARAMS: dict[str, Any] = {"min_tolerance_km": 1.0, "gps_error_factor": 3.0, "geodesic": "WGS84 (Karney, pyproj)"}
-OCR_PARAMS: dict[str, Any] = {"languages": "ukr+rus+eng", "min_conf": 60.0, "psm": 11, "max_side": 3000, "min_letters": 4}
+OCR_PARAMS: dict[str, Any] = {"languages": "ukr+rus+eng", "min_conf": 60.0, "psm": 11, "max_side": 2000, "min_letters": 4}
 REF_PARAMS: dict[str, Any] = {"max_references": 20, "max_side": 800, "max_features": 2000, "ratio": 0.8, "ransac_px": 4.0,
               "found_inliers": 20, "found_inliers_f": 50, "found_ratio_f": 0.5, "inconclusive_inliers": 10}
 
@@ -135,7 +135,8 @@ def _ocr_timeout(ctx: Context) -> float:
         "How to read: text read by tesseract (Ukrainian, Russian and English models), boxed on "
         "the picture; letters only Ukrainian uses (і ї є ґ) or only Russian uses (ы э ъ ё) give "
         "an orthography hint; words and phrases that are names in the offline gazetteer are "
-        "listed with the places they can mean. What it cannot show: signs can be moved, "
+        "listed with the places they can mean. Runs when a claimed place is given or when asked "
+        "for by id (it takes seconds per picture). What it cannot show: signs can be moved, "
         "painted over or edited in; a place name on a sign (a road sign, a shop name) does not "
         "mean the picture was taken there; OCR misses small, slanted or stylised text and can "
         "misread letters (і/i, ё/е); short texts often carry no distinctive letter."
@@ -145,6 +146,10 @@ def ocr_check(ctx: Context) -> Finding:
     from . import gazetteer
     from .ocr import available_languages, draw_boxes, find_place_names, orthography, read_text
 
+    asked = ctx.options.checks is not None and "place.ocr" in ctx.options.checks
+    if ctx.claim.place is None and not asked:
+        return Finding(State.NOT_APPLICABLE, "Text is read when a claimed place is given (--claim-place) or when "
+                       "this check is asked for (--checks place.ocr); OCR takes seconds per picture.")
     have = available_languages()
     wanted = OCR_PARAMS["languages"].split("+")
     langs = [lang for lang in wanted if lang in have]

@@ -203,7 +203,7 @@ def _collect(data: dict[str, list[Any]], scale: float, min_conf: float, min_line
 
 
 def read_text(image: np.ndarray, *, languages: str = "ukr+rus+eng", min_conf: float = 60.0,
-              max_side: int = 3000, min_side: int = 1000, psm: int = 11, timeout_s: float = 40.0,
+              max_side: int = 2000, min_side: int = 1000, psm: int = 11, timeout_s: float = 40.0,
               check_time: Callable[[], None] | None = None) -> OcrResult:
     """Read the text in a picture with tesseract.
 
