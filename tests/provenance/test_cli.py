@@ -89,3 +89,17 @@ def test_check_without_archive_says_how_to_enable(tmp_path):
     c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
     assert c["state"] == "error" and "no archive" in c["summary"]
     assert not (tmp_path / "missing.db").exists()
+
+
+def test_a_file_that_is_not_an_archive_is_a_clear_error(tmp_path):
+    bogus = tmp_path / "bogus.db"
+    bogus.write_bytes(b"this is not a database" * 100)
+    Image.fromarray(photo(2)).save(tmp_path / "q.jpg")
+    r = runner.invoke(app, ["archive", "search", str(tmp_path / "q.jpg"), "--archive", str(bogus), "--json"])
+    assert r.exit_code == 1 and "cannot open the archive catalog" in r.output
+    r = runner.invoke(app, ["check", str(tmp_path / "q.jpg"), "--checks", "provenance.archive", "--json",
+                            "--archive", str(bogus)])
+    assert r.exit_code == 0
+    c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
+    assert c["state"] == "error" and "archive" in c["summary"]
+    assert bogus.read_bytes() == b"this is not a database" * 100  # never modified
