@@ -198,7 +198,8 @@ def ocr_check(ctx: Context) -> Finding:
     if hits:
         summary += " Place names: " + "; ".join(f"{h.text} → {h.candidates[0]['label']}" for h in hits[:5]) + "."
         if claim is not None:
-            summary += (f" {len(details['names_matching_claim'])} of them lie in the claimed area."
+            n_in = len(details["names_matching_claim"])
+            summary += (f" {n_in} of them {'lies' if n_in == 1 else 'lie'} in the claimed area."
                         if details["names_matching_claim"] else " None lies in the claimed area.")
     score = 0.5 if hits else 0.2
     return Finding(State.FOUND, summary, score=score, details=details, artifacts=arts)

@@ -96,9 +96,17 @@ def place_map(*, claimed: Located | None = None, claimed_radius_km: float = 0.0,
         legend.append(("GPS in the file", GPS_COLOR))
         if claimed is not None:
             lines.append(MapLine([(claimed.lat, claimed.lon), (gps.lat, gps.lon)], GPS_COLOR, 2))
+    from .geo import geodesic
+
     for o in ocr[:10]:
         pts.append((o.lat, o.lon))
-        points.append(MapPoint(o.lat, o.lon, f"text: {o.label}", OCR_COLOR, 5))
+        label: str | None = f"text: {o.label}"
+        for k, pt in enumerate(points):  # a name read at the claimed/GPS place: one label, not two on top
+            if pt.label and geodesic(pt.lat, pt.lon, o.lat, o.lon).distance_km < 2.0:
+                points[k] = MapPoint(pt.lat, pt.lon, f"{pt.label} + text: {o.label}", pt.color, pt.radius_px)
+                label = None
+                break
+        points.append(MapPoint(o.lat, o.lon, label, OCR_COLOR, 4))
     if ocr:
         legend.append(("named in the picture", OCR_COLOR))
     if not pts:
