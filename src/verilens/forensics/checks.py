@@ -216,7 +216,7 @@ def ela_check(ctx: Context) -> Finding:
 
 # ---------------------------------------------------------------- noise
 
-NOISE_PARAMS = {"block": 64, "wavelet": "haar (finest diagonal band)", "z_threshold": 5.0, "min_region_frac": 0.05,
+NOISE_PARAMS = {"block": 64, "wavelet": "haar (finest diagonal band)", "z_threshold": 6.0, "min_region_frac": 0.1,
                 "min_ratio": 2.0, "min_sigma": 0.6, "min_valid_frac": 0.3, "min_blocks": 8}
 
 
@@ -264,7 +264,8 @@ def noise_check(ctx: Context) -> Finding:
 
 # ---------------------------------------------------------------- ghosts
 
-GHOST_PARAMS = {"qualities": "40..97 step 3", "dip_threshold": 0.6, "min_region_frac": 0.02, "min_textured_frac": 0.1}
+GHOST_PARAMS = {"qualities": "40..(file quality - 4)", "quality_step": 4, "dip_threshold": 0.6, "min_region_frac": 0.02,
+                "min_textured_frac": 0.1, "max_blocks": 60000}
 
 
 @register(
@@ -292,8 +293,10 @@ def ghosts_check(ctx: Context) -> Finding:
     offset, strength = blockiness_offset(y)
     coef = _dct(ctx) if offset == (0, 0) else block_dct(y, offset)
     ctx.check_time()
-    res = jpeg_ghosts(coef, q.quality)
-    details: dict[str, Any] = {"file_quality": q.quality, "grid_offset": list(offset),
+    # bounded work: at most ~60 000 blocks (every s-th block row and column beyond that)
+    stride = max(1, int(np.ceil(np.sqrt(coef.shape[0] * coef.shape[1] / p["max_blocks"]))))
+    res = jpeg_ghosts(coef[::stride, ::stride], q.quality, qualities=range(40, 100, p["quality_step"]))
+    details: dict[str, Any] = {"file_quality": q.quality, "grid_offset": list(offset), "block_stride": stride,
                                "grid_strength": round(strength, 2), "textured_frac": round(res.textured_frac, 3),
                                "qualities": res.qualities.tolist()}
     if offset != (0, 0) and strength > 1.5:
@@ -413,14 +416,13 @@ def copy_move_check(ctx: Context) -> Finding:
 
 # ---------------------------------------------------------------- resampling
 
-RS_PARAMS = {"block": 128, "max_blocks": 96, "peak_threshold": 20.0, "min_blocks": 4, "min_block_frac": 0.2,
-             "global_threshold": 25.0}
+RS_PARAMS = {"block": 128, "max_blocks": 96, "peak_threshold": 20.0, "global_threshold": 30.0}
 
 
 @register(
     "forensics.resampling",
     Question.MANIPULATION,
-    version="1",
+    version="2",
     budget_s=30,
     parameters=RS_PARAMS,
     caveat=(
@@ -449,18 +451,21 @@ def resampling_check(ctx: Context) -> Finding:
         return Finding(State.INCONCLUSIVE, "Too few textured blocks to look for resampling traces.",
                        details=details, artifacts=[art])
     frac = n_strong / max(res.analysed, 1)
-    if res.global_score >= p["global_threshold"] or frac >= 0.6:
+    details["strong_block_frac"] = round(frac, 3)
+    if res.global_score >= p["global_threshold"]:
         details["whole_picture_resampled"] = True
-        return Finding(State.FOUND, f"The whole picture shows periodic resampling traces ({n_strong} of {res.analysed} "
-                                    f"blocks, averaged peak {res.global_score:.0f}× the background): it was resized or "
-                                    "rotated after capture; local inserts cannot be separated.",
-                       score=min(1.0, max(frac, res.global_score / (2 * p["global_threshold"]))),
-                       details=details, artifacts=[art])
-    score = float(min(1.0, frac / (2 * p["min_block_frac"])))
-    if n_strong >= p["min_blocks"] and frac >= p["min_block_frac"]:
-        return Finding(State.FOUND, f"{n_strong} of {res.analysed} blocks show periodic resampling traces that the "
-                                    "rest do not: a part may have been resized or rotated.", score=score,
-                       details=details, artifacts=[art])
+        return Finding(State.FOUND, f"The whole picture shows a periodic resampling trace (averaged peak "
+                                    f"{res.global_score:.0f}× the background): it was resized or rotated after capture; "
+                                    "local inserts cannot be separated.",
+                       score=min(1.0, res.global_score / (2 * p["global_threshold"])), details=details, artifacts=[art])
+    # Block peaks alone are not reported as a finding: on untouched camera photos natural
+    # periodic textures and in-camera processing give block peaks as often as local inserts
+    # do (see docs/benchmarks/forensics_eval.md); the map and the count stay for the reader.
+    score = float(min(1.0, res.global_score / (2 * p["global_threshold"])))
+    if n_strong:
+        return Finding(State.NOT_FOUND, f"No whole-picture resampling trace. {n_strong} of {res.analysed} blocks show "
+                                        "periodic peaks, as natural textures also do; read the map against the content.",
+                       score=score, details=details, artifacts=[art])
     return Finding(State.NOT_FOUND, "No periodic resampling trace at this block size.", score=score,
                    details=details, artifacts=[art])
 
