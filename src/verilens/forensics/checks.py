@@ -163,7 +163,7 @@ def jpeg_structure_check(ctx: Context) -> Finding:
 
 # ---------------------------------------------------------------- ELA
 
-ELA_PARAMS = {"quality": 90, "block": 16, "percentile": 99.5, "z_threshold": 6.0, "min_region_frac": 0.01,
+ELA_PARAMS: dict[str, Any] = {"quality": 90, "block": 16, "percentile": 99.5, "z_threshold": 6.0, "min_region_frac": 0.01,
               "channel": "luma"}
 
 
@@ -216,7 +216,7 @@ def ela_check(ctx: Context) -> Finding:
 
 # ---------------------------------------------------------------- noise
 
-NOISE_PARAMS = {"block": 64, "wavelet": "haar (finest diagonal band)", "z_threshold": 6.0, "min_region_frac": 0.1,
+NOISE_PARAMS: dict[str, Any] = {"block": 64, "wavelet": "haar (finest diagonal band)", "z_threshold": 6.0, "min_region_frac": 0.1,
                 "min_ratio": 2.0, "min_sigma": 0.6, "min_valid_frac": 0.3, "min_blocks": 8}
 
 
@@ -264,7 +264,7 @@ def noise_check(ctx: Context) -> Finding:
 
 # ---------------------------------------------------------------- ghosts
 
-GHOST_PARAMS = {"qualities": "40..(file quality - 4)", "quality_step": 4, "dip_threshold": 0.6, "min_region_frac": 0.02,
+GHOST_PARAMS: dict[str, Any] = {"qualities": "40..(file quality - 4)", "quality_step": 4, "dip_threshold": 0.6, "min_region_frac": 0.02,
                 "min_textured_frac": 0.1, "max_blocks": 60000}
 
 
@@ -321,7 +321,7 @@ def ghosts_check(ctx: Context) -> Finding:
 
 # ---------------------------------------------------------------- double quantisation
 
-DQ_PARAMS = {"frequencies": 12, "min_periodic_frequencies": 2, "threshold": 0.85, "min_region_frac": 0.03}
+DQ_PARAMS: dict[str, Any] = {"frequencies": 12, "min_periodic_frequencies": 2, "threshold": 0.85, "min_region_frac": 0.03}
 
 
 @register(
@@ -416,7 +416,7 @@ def copy_move_check(ctx: Context) -> Finding:
 
 # ---------------------------------------------------------------- resampling
 
-RS_PARAMS = {"block": 128, "max_blocks": 96, "peak_threshold": 20.0, "global_threshold": 30.0}
+RS_PARAMS: dict[str, Any] = {"block": 128, "max_blocks": 96, "peak_threshold": 20.0, "global_threshold": 30.0}
 
 
 @register(

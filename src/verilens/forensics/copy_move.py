@@ -262,7 +262,7 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
     work = cv2.resize(g, (max(1, round(W * scale)), max(1, round(H * scale))),
                       interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC) if scale != 1.0 else g
     h, w = work.shape
-    sift = cv2.SIFT_create(nfeatures=p.max_keypoints, contrastThreshold=p.contrast_threshold)
+    sift = cv2.SIFT_create(nfeatures=p.max_keypoints, contrastThreshold=p.contrast_threshold)  # type: ignore[attr-defined]
     kps, des = sift.detectAndCompute(work, None)
     timings["keypoints_s"] = time.perf_counter() - t0
     n = len(kps)
@@ -318,12 +318,12 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
             if mirrored:
                 M = M.copy()
                 M[:, 0] = -M[:, 0]
-            inl = inl.ravel().astype(bool)
-            pair_in = inl[: remaining.shape[0]] | inl[remaining.shape[0]:]
+            inl_b = np.asarray(inl).ravel().astype(bool)
+            pair_in = np.logical_or(inl_b[: remaining.shape[0]], inl_b[remaining.shape[0]:])
             n_in = int(pair_in.sum())
             if n_in < p.min_inliers:
                 break
-            fwd = inl[: remaining.shape[0]]
+            fwd = inl_b[: remaining.shape[0]]
             used = remaining[pair_in]
             remaining = remaining[~pair_in]
             if not _plausible(M):
