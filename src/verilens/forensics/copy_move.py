@@ -53,7 +53,8 @@ class CopyMoveParams:
     min_keypoints : int
         Fewer keypoints than this: too little texture to speak.
     contrast_threshold : float
-        SIFT contrast threshold (lower finds more keypoints in weak texture).
+        SIFT contrast threshold (lower finds more keypoints in weak texture); a third of it
+        is tried when the first pass finds fewer than half the keypoint cap.
     max_upscale : float
         Pictures smaller than ``max_side`` are enlarged by up to this factor first.
     min_median_ncc : float
@@ -264,6 +265,12 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
     h, w = work.shape
     sift = cv2.SIFT_create(nfeatures=p.max_keypoints, contrastThreshold=p.contrast_threshold)  # type: ignore[attr-defined]
     kps, des = sift.detectAndCompute(work, None)
+    if len(kps) < p.max_keypoints // 2:
+        # weakly textured picture: look again with a lower contrast threshold, so that the
+        # copied object still gets keypoints (bounded by the same cap)
+        sift = cv2.SIFT_create(nfeatures=p.max_keypoints,  # type: ignore[attr-defined]
+                               contrastThreshold=p.contrast_threshold / 3)
+        kps, des = sift.detectAndCompute(work, None)
     timings["keypoints_s"] = time.perf_counter() - t0
     n = len(kps)
     res = CopyMoveResult(mask=full_mask, keypoints=n, scale=scale, timings=timings)
