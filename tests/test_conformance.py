@@ -22,13 +22,14 @@ SCHEMA = json.loads((ROOT / "docs" / "schema" / "report.schema.json").read_text(
 
 @pytest.mark.slow
 @pytest.mark.shared_data
+@pytest.mark.timeout(1800)
 def test_every_shared_file_gives_a_report(shared_data: Path, tmp_path: Path) -> None:
     files = sorted(p for p in shared_data.rglob("*") if p.is_file())
     args = [sys.executable, "-m", "verilens", "check", str(shared_data), "--json", "--out", str(tmp_path)]
     skip = os.environ.get("VERILENS_CONFORMANCE_SKIP")
     if skip:
         args += ["--skip", skip]
-    proc = subprocess.run(args, capture_output=True, text=True, timeout=1500, stdin=subprocess.DEVNULL)
+    proc = subprocess.run(args, capture_output=True, text=True, timeout=1750, stdin=subprocess.DEVNULL)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr, proc.stderr[-3000:]
     reports = [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
