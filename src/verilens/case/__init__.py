@@ -15,20 +15,10 @@ with a hash-chained custody log, in SQLite by default or PostgreSQL by URL.
 
 from __future__ import annotations
 
-from .store import (
-    CATEGORIES,
-    AddResult,
-    Case,
-    CaseNotFound,
-    CaseStore,
-    CaseSummary,
-    CheckRunInfo,
-    ClaimInfo,
-    CustodyInfo,
-    ItemInfo,
-    NoteInfo,
-    VerdictInfo,
-)
+from .._lazy import lazy_exports
 
-__all__ = ["CATEGORIES", "AddResult", "Case", "CaseNotFound", "CaseStore", "CaseSummary", "CheckRunInfo",
-           "ClaimInfo", "CustodyInfo", "ItemInfo", "NoteInfo", "VerdictInfo"]
+_EXPORTS = dict.fromkeys(
+    ["CATEGORIES", "AddResult", "Case", "CaseNotFound", "CaseStore", "CaseSummary", "CheckRunInfo",
+     "ClaimInfo", "CustodyInfo", "ItemInfo", "NoteInfo", "VerdictInfo"], ".store")
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -6,16 +6,12 @@ newsroom has seen (SQLAlchemy: SQLite file or PostgreSQL URL), ingest on Dask, a
 for the public reverse-search engines.
 """
 
-from .archive import (
-           AddOutcome,
-           Archive,
-           HashedItem,
-           HashedPicture,
-           Match,
-           QueryResult,
-           hash_picture,
-)
-from .hashing import PDQ_MATCH_THRESHOLD, PdqHash, hamming, pdq_dihedral, pdq_hash
+from .._lazy import lazy_exports
 
-__all__ = ["AddOutcome", "Archive", "HashedItem", "HashedPicture", "Match", "PDQ_MATCH_THRESHOLD", "PdqHash",
-           "QueryResult", "hamming", "hash_picture", "pdq_dihedral", "pdq_hash"]
+_EXPORTS = {
+    **dict.fromkeys(["AddOutcome", "Archive", "HashedItem", "HashedPicture", "Match", "QueryResult",
+                     "hash_picture"], ".archive"),
+    **dict.fromkeys(["PDQ_MATCH_THRESHOLD", "PdqHash", "hamming", "pdq_dihedral", "pdq_hash"], ".hashing"),
+}
+__all__ = sorted(_EXPORTS)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
