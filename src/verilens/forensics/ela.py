@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from PIL import Image
 from scipy import ndimage
@@ -98,14 +99,13 @@ def error_level_analysis(rgb: np.ndarray, quality: int = 90, block: int = 16,
     Image.fromarray(arr).save(buf, format="JPEG", quality=int(quality), subsampling=0)
     buf.seek(0)
     resaved = np.asarray(Image.open(buf).convert(Image.fromarray(arr).mode))
-    diff = np.abs(arr.astype(np.int16) - resaved.astype(np.int16))
-    diff = (diff.max(axis=2) if diff.ndim == 3 else diff).astype(np.float32)
+    diff8 = cv2.absdiff(arr, np.ascontiguousarray(resaved))
+    diff = (diff8.max(axis=2) if diff8.ndim == 3 else diff8).astype(np.float32)
     scale = float(np.percentile(diff[:: max(1, diff.shape[0] // 512), :: max(1, diff.shape[1] // 512)], percentile))
     scale = max(scale, 1.0)
     scaled = np.clip(diff / scale, 0.0, 1.0)
-    luma = arr.astype(np.float32) if arr.ndim == 2 else arr.astype(np.float32) @ np.array([0.299, 0.587, 0.114],
-                                                                                        dtype=np.float32)
-    texture = np.abs(ndimage.laplace(luma))
+    luma8 = arr if arr.ndim == 2 else cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY)
+    texture = np.abs(cv2.Laplacian(luma8, cv2.CV_16S, ksize=1)).astype(np.float32)
     h, w = diff.shape
     hb, wb = h // block, w // block
     if hb == 0 or wb == 0:
