@@ -41,10 +41,23 @@ def resize(array: np.ndarray, size: tuple[int, int], nearest: bool = False) -> n
     return np.asarray(im.resize(size, Image.NEAREST if nearest else Image.BILINEAR))
 
 
-def display_heatmap(values: np.ndarray, max_side: int = 2048) -> np.ndarray:
-    """A heatmap ready to save: coloured and no larger than ``max_side`` pixels."""
-    h, w = values.shape[:2]
-    return heatmap_rgb(resize(values.astype(np.float32), fit_size(w, h, max_side)))
+def display_heatmap(values: np.ndarray, max_side: int = 2048) -> Image.Image:
+    """A heatmap ready to save: a palette PNG image no larger than ``max_side`` pixels.
+
+    Values in 0..1 are area-averaged down to the display size (OpenCV) and stored as
+    palette indices into :data:`LUT`, a third of the bytes of an RGB picture to compress.
+    """
+    import cv2
+
+    v = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0)
+    h, w = v.shape[:2]
+    size = fit_size(w, h, max_side)
+    if size != (w, h):
+        v = cv2.resize(v, size, interpolation=cv2.INTER_AREA)
+    idx = np.ascontiguousarray(np.clip(v * 255.0 + 0.5, 0, 255).astype(np.uint8))
+    im = Image.frombytes("P", (idx.shape[1], idx.shape[0]), idx.tobytes())
+    im.putpalette(LUT.tobytes())
+    return im
 
 
 def overlay(rgb: np.ndarray, values: np.ndarray, alpha: float = 0.55) -> np.ndarray:

@@ -100,7 +100,9 @@ def error_level_analysis(rgb: np.ndarray, quality: int = 90, block: int = 16,
     buf.seek(0)
     resaved = np.asarray(Image.open(buf).convert(Image.fromarray(arr).mode))
     diff8 = cv2.absdiff(arr, np.ascontiguousarray(resaved))
-    diff = (diff8.max(axis=2) if diff8.ndim == 3 else diff8).astype(np.float32)
+    if diff8.ndim == 3:  # per-pixel max over channels; numpy's axis reduce is ~10x slower here
+        diff8 = np.maximum(np.maximum(diff8[..., 0], diff8[..., 1]), diff8[..., 2])
+    diff = diff8.astype(np.float32)
     scale = float(np.percentile(diff[:: max(1, diff.shape[0] // 512), :: max(1, diff.shape[1] // 512)], percentile))
     scale = max(scale, 1.0)
     scaled = np.clip(diff / scale, 0.0, 1.0)
