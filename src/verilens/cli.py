@@ -194,8 +194,8 @@ def list_checks(json_out: Annotated[bool, typer.Option("--json")] = False) -> No
     from rich.table import Table
 
     table = Table("id", "question", "applies to", "default")
-    for r in rows:
-        table.add_row(r["id"], r["question"], ",".join(r["applies_to"]), "yes" if r["default"] else "on request")
+    for c in registry.values():
+        table.add_row(c.id, c.question.value, ",".join(sorted(c.applies_to)), "yes" if c.default else "on request")
     out.print(table)
 
 

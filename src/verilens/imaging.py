@@ -36,9 +36,9 @@ def resize(array: np.ndarray, size: tuple[int, int], nearest: bool = False) -> n
         return arr
     if arr.dtype == np.uint8:
         im = Image.fromarray(arr)
-        return np.asarray(im.resize(size, Image.NEAREST if nearest else Image.BILINEAR))
+        return np.asarray(im.resize(size, Image.Resampling.NEAREST if nearest else Image.Resampling.BILINEAR))
     im = Image.fromarray(arr.astype(np.float32), mode="F")
-    return np.asarray(im.resize(size, Image.NEAREST if nearest else Image.BILINEAR))
+    return np.asarray(im.resize(size, Image.Resampling.NEAREST if nearest else Image.Resampling.BILINEAR))
 
 
 def display_heatmap(values: np.ndarray, max_side: int = 2048) -> Image.Image:
@@ -49,7 +49,7 @@ def display_heatmap(values: np.ndarray, max_side: int = 2048) -> Image.Image:
     """
     import cv2
 
-    v = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0)
+    v: np.ndarray = np.nan_to_num(np.asarray(values, dtype=np.float32), nan=0.0)
     h, w = v.shape[:2]
     size = fit_size(w, h, max_side)
     if size != (w, h):

@@ -144,7 +144,7 @@ def _decode_image(path: Path, sniffed: Sniffed, limits: Limits, notes: list[str]
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            im = Image.open(path)
+            im: Image.Image = Image.open(path)
             w, h = im.size
             if w <= 0 or h <= 0:
                 raise InputError(f"{name}: the image declares an empty size ({w} x {h})")
