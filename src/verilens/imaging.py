@@ -66,3 +66,19 @@ def overlay(rgb: np.ndarray, values: np.ndarray, alpha: float = 0.55) -> np.ndar
     heat = heatmap_rgb(resize(np.asarray(values, dtype=np.float32), (w, h)))
     a = np.clip(resize(np.asarray(values, dtype=np.float32), (w, h)), 0, 1)[..., None] * alpha
     return (rgb.astype(np.float32) * (1 - a) + heat.astype(np.float32) * a).astype(np.uint8)
+
+
+def root_sift(descriptors: np.ndarray) -> np.ndarray:
+    """RootSIFT: L1-normalise SIFT descriptors, then take the square root.
+
+    Euclidean distance between RootSIFT vectors is the Hellinger kernel on the originals,
+    which matches better than plain SIFT.
+
+    References
+    ----------
+    .. [1] R. Arandjelović and A. Zisserman, "Three things everyone should know to improve
+       object retrieval", CVPR 2012.
+    """
+    d = np.asarray(descriptors, dtype=np.float32).copy()
+    d /= np.maximum(d.sum(axis=1, keepdims=True), 1e-7)
+    return np.sqrt(d)

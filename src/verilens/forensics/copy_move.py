@@ -14,6 +14,8 @@ import cv2
 import numpy as np
 from scipy import ndimage
 
+from ..imaging import root_sift
+
 #: Descriptor index permutation that turns a SIFT descriptor into the descriptor of the
 #: horizontally mirrored patch (OpenCV layout: 4 rows x 4 columns x 8 orientation bins,
 #: in the keypoint's own frame): rows reversed, orientation bin o -> (8 - o) mod 8.
@@ -144,12 +146,6 @@ class CopyMoveResult:
     timings: dict[str, float] = field(default_factory=dict)
 
 
-def _root_sift(des: np.ndarray) -> np.ndarray:
-    d = des.astype(np.float32)
-    d /= np.maximum(d.sum(axis=1, keepdims=True), 1e-7)
-    return np.sqrt(d)
-
-
 def _knn(query: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Exact k nearest neighbours (Euclidean) by one matrix product; rows sorted by distance."""
     qq = (query * query).sum(1)[:, None]
@@ -278,7 +274,7 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
         res.low_texture = True
         return res
     pts = np.array([kp.pt for kp in kps], dtype=np.float32)
-    d = _root_sift(des)
+    d = root_sift(des)
     dm = d[:, MIRROR_PERM]
     t1 = time.perf_counter()
     dist, idx = _knn(d, d, p.k + 1)

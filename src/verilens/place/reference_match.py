@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from ..imaging import root_sift
+
 __all__ = ["MatchParams", "MatchResult", "Features", "draw_matches", "extract", "match_features", "match_images"]
 
 
@@ -149,9 +151,7 @@ def extract(image: np.ndarray, params: MatchParams = MatchParams()) -> Features:
     kps, desc = sift.detectAndCompute(gray, None)
     if desc is None or not kps:
         return Features(np.zeros((0, 2), np.float32), np.zeros((0, 128), np.float32), scale, (h, w))
-    desc = desc.astype(np.float32)
-    desc /= desc.sum(axis=1, keepdims=True) + 1e-7  # L1, then square root: RootSIFT
-    desc = np.sqrt(desc)
+    desc = root_sift(desc)
     pts = np.array([k.pt for k in kps], dtype=np.float32)
     return Features(pts, desc, scale, (h, w))
 
