@@ -52,6 +52,9 @@ def to_utc_index(times: Any) -> pd.DatetimeIndex:
                                               utc=True, format="ISO8601" if _all_str(times) else None))
     except (pd.errors.OutOfBoundsDatetime, OverflowError) as exc:
         raise ValueError("times must lie between the years 1678 and 2261") from exc
+    if len(idx) and (idx.min().year < 1678 or idx.max().year > 2261):
+        # pandas 3 parses such years; pvlib's SPA arithmetic still needs nanosecond times
+        raise ValueError("times must lie between the years 1678 and 2261")
     return idx.tz_convert("UTC")
 
 
