@@ -121,11 +121,11 @@ def test_desk_workflow(live: Any, page: Any, shots: Path, tmp_path: Path) -> Non
     page.goto(page.url.rsplit("/items/", 1)[0])
     page.wait_for_selector("#verdict-form")
     assert "Shadow measurement: sun elevation" in page.inner_text("#notes")
-    page.check("input[name=categories][value=OriginalMediaContent]")
-    page.fill("#verdict-rating", "Authentic")
-    page.fill("#verdict-rationale", "Metadata, ELA and shadows consistent with the claim.")
+    page.check("input[name=categories][value=DecontextualizedContent]")
+    page.fill("#verdict-rating", "Misleading")
+    page.fill("#verdict-rationale", "Camera GPS and capture time place this photo near London in September 2014, not in Kherson in November 2022.")
     page.click("#verdict-save")
-    page.wait_for_selector("#verdicts li:has-text('Authentic')")
+    page.wait_for_selector("#verdicts li:has-text('Misleading')")
     page.screenshot(path=str(shots / "case.png"), full_page=True)
     with page.expect_download() as dl:
         page.click("#export-html")
@@ -133,7 +133,7 @@ def test_desk_workflow(live: Any, page: Any, shots: Path, tmp_path: Path) -> Non
     dl.value.save_as(str(out))
     html = out.read_text(encoding="utf-8", errors="replace")
     assert "<html" in html.lower() and "Kherson liberation photo" in html
-    assert "Authentic" in html
+    assert "Misleading" in html
     assert not errors, errors
 
 
