@@ -74,6 +74,19 @@ def _montage(query: np.ndarray, thumbs: list[bytes]) -> np.ndarray:
     return np.asarray(canvas)
 
 
+def open_existing_archive(db: str) -> Archive:
+    """Open an archive for a check to read; a check never creates one.
+
+    Raises
+    ------
+    CheckUnavailable
+        No archive at that path (a mistyped path must not become a new, empty archive).
+    """
+    if not is_url(db) and not Path(db).is_file():
+        raise CheckUnavailable(f"no archive at {db} (create it with 'verilens archive add ... --archive {db}')")
+    return Archive.open(db)
+
+
 @register(
     "provenance.archive",
     Question.PROVENANCE,
@@ -99,21 +112,14 @@ def archive_check(ctx: Context) -> Finding:
         return Finding(State.NOT_APPLICABLE,
                        "No archive given: add one with --archive DB (build it with 'verilens archive add') "
                        "to search for earlier copies.")
-    if not is_url(db) and not Path(db).is_file():
-        raise CheckUnavailable(f"no archive at {db} (create it with 'verilens archive add ... --archive {db}')")
-    archive = Archive.open(db)
+    archive = open_existing_archive(db)
     try:
         ctx.check_time()
-        query_img: np.ndarray
-        all_matches: dict[int, dict[str, Any]] = {}
-        low = False
         query_img = ctx.media.rgb()
         res = archive.query(query_img, top_k=10)
         low = res.low_quality and not res.matches
-        for m in res.matches:
-            all_matches[m.id] = m.to_dict()
-        searched = "the picture"
-        matches = sorted(all_matches.values(), key=lambda d: (-d["similarity"], d["distance"], d["id"]))[:10]
+        matches = sorted((m.to_dict() for m in res.matches),
+                         key=lambda d: (-d["similarity"], d["distance"], d["id"]))[:10]
         for d in matches:
             d["identical_file"] = d.get("sha256") == ctx.media.sha256
         earliest, predates = earliest_and_predates(matches, ctx.claim.time)
@@ -125,7 +131,7 @@ def archive_check(ctx: Context) -> Finding:
                                "The picture is too flat or uniform for a reliable hash; the archive was not searched "
                                "meaningfully.", details=details)
             return Finding(State.NOT_FOUND,
-                           f"No copy of {searched} among the {details['archive_items']} item(s) of the archive.",
+                           f"No copy of the picture among the {details['archive_items']} item(s) of the archive.",
                            score=0.0, details=details)
         art = []
         thumbs = [t for t in (archive.thumbnail(d["id"]) for d in matches[:5]) if t]

@@ -225,13 +225,9 @@ def _open_archive(ctx: Context) -> Any:
         if not default.exists():
             return None
         db = str(default)
-    try:
-        from ..provenance import Archive  # type: ignore[attr-defined]
-    except ImportError as exc:
-        from ..errors import CheckUnavailable
+    from ..provenance.checks import open_existing_archive
 
-        raise CheckUnavailable("the archive (verilens.provenance.Archive) is not available") from exc
-    return Archive.open(db)
+    return open_existing_archive(db)
 
 
 @register(
@@ -271,7 +267,7 @@ def video_provenance(ctx: Context) -> Finding:
             rgb = _read_rgb(kf.path)
             if rgb is None:
                 continue
-            matches = [m.to_dict() if hasattr(m, "to_dict") else dict(m) for m in archive.search_image(rgb, top_k=p["top_k"])]
+            matches = [m.to_dict() for m in archive.search_image(rgb, top_k=p["top_k"])]
             per_kf.append((kf.time_s, matches))
             rows.append({"index": kf.index, "time_s": round(kf.time_s, 4), "matches": matches})
     finally:
