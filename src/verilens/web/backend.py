@@ -8,7 +8,6 @@ pretending.
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -60,13 +59,6 @@ def plain(obj: Any) -> Any:
     return str(obj)
 
 
-def _import(name: str) -> tuple[Any | None, str | None]:
-    try:
-        return importlib.import_module(name), None
-    except Exception as exc:  # not there yet, or broken: say so
-        return None, f"{name} is not available ({type(exc).__name__}: {exc})"
-
-
 # ---------------------------------------------------------------------------------------
 # Case store
 
@@ -77,9 +69,8 @@ class Cases:
     Parameters
     ----------
     store : object, optional
-        A ready store (tests pass one). Default: ``CaseStore(db)`` when the case domain is
-        installed; otherwise the adapter is unavailable and every call raises
-        :class:`Unavailable`.
+        A ready store (tests pass one). Default: ``CaseStore(db)``; when it cannot be
+        opened every call raises :class:`Unavailable` with the reason.
     db : str, optional
         Path or database URL for the default store.
     """
@@ -88,15 +79,12 @@ class Cases:
         self.reason: str | None = None
         self._store = store
         if store is None:
-            mod, err = _import("verilens.case")
-            cls = getattr(mod, "CaseStore", None) if mod else None
-            if cls is None:
-                self.reason = err or "the case store (verilens.case.CaseStore) is not available yet"
-            else:
-                try:
-                    self._store = cls(db)
-                except Exception as exc:
-                    self.reason = f"the case store could not be opened: {type(exc).__name__}: {exc}"
+            from ..case import CaseStore
+
+            try:
+                self._store = CaseStore(db)
+            except Exception as exc:
+                self.reason = f"the case store could not be opened: {type(exc).__name__}: {exc}"
 
     @property
     def available(self) -> bool:
@@ -232,23 +220,11 @@ def _first_str(*vals: Any) -> str | None:
     return None
 
 
-#: MediaReview ``mediaAuthenticityCategory`` values (schema.org
-#: MediaManipulationRatingEnumeration), used when the case domain does not export its own.
-MEDIA_REVIEW_CATEGORIES = (
-    "OriginalMediaContent", "TransformedContent", "EditedOrCroppedContent",
-    "DecontextualizedContent", "StagedContent", "SatireOrParodyContent",
-)
-
-
 def media_review_categories() -> tuple[str, ...]:
-    mod, _ = _import("verilens.case")
-    for name in ("MEDIA_REVIEW_CATEGORIES", "MEDIAREVIEW_CATEGORIES", "CATEGORIES"):
-        v = getattr(mod, name, None) if mod else None
-        if isinstance(v, (list, tuple)) and v and all(isinstance(x, str) for x in v):
-            return tuple(v)
-        if v is not None and hasattr(v, "__members__"):
-            return tuple(str(getattr(m, "value", m)) for m in v)
-    return MEDIA_REVIEW_CATEGORIES
+    """The MediaReview ``mediaAuthenticityCategory`` values the case store accepts."""
+    from ..case import CATEGORIES
+
+    return tuple(CATEGORIES)
 
 
 # ---------------------------------------------------------------------------------------
@@ -256,23 +232,18 @@ def media_review_categories() -> tuple[str, ...]:
 
 
 def gazetteer_available() -> bool:
-    mod, _ = _import("verilens.place.gazetteer")
-    return callable(getattr(mod, "search_places", None))
+    """The offline gazetteer ships with verilens; kept for the status payload."""
+    return True
 
 
 def search_places(text: str, limit: int = 10) -> tuple[list[dict[str, Any]], str | None]:
-    """Ranked place candidates for autocomplete, or ``([], reason)`` when unavailable."""
-    mod, err = _import("verilens.place.gazetteer")
-    fn = getattr(mod, "search_places", None) if mod else None
-    if fn is None:
-        return [], err or "place-name search (gazetteer) is not available yet; type LAT,LON"
+    """Ranked place candidates for autocomplete (the second item is always None)."""
+    from ..place.gazetteer import search_places as _search
+
     out = []
-    for c in fn(text, limit=limit) or []:
+    for c in _search(text, limit=limit):
         d = plain(c)
-        if not isinstance(d, dict):
-            continue
-        out.append({k: d.get(k) for k in ("name", "country", "region", "lat", "lon", "kind", "query")
-                    if k in d})
+        out.append({k: d.get(k) for k in ("name", "country", "region", "lat", "lon", "kind", "query") if k in d})
     return out[:limit], None
 
 
@@ -282,7 +253,7 @@ def search_places(text: str, limit: int = 10) -> tuple[list[dict[str, Any]], str
 
 @dataclass
 class Engine:
-    """The sun engine functions found in :mod:`verilens.time` (None when missing)."""
+    """The sun engine's shadow-to-windows and shadow-to-ring functions."""
 
     windows: Callable[..., Any] | None
     ring: Callable[..., Any] | None
@@ -290,53 +261,27 @@ class Engine:
 
 
 def sun_engine() -> Engine:
-    """Find the time domain's shadow-to-windows and shadow-to-ring functions."""
-    reasons = []
-    windows = ring = None
-    for modname, wname, rname in (
-        ("verilens.time.shadows", "time_windows", "shadow_ring"),
-        ("verilens.time", "time_windows", "shadow_ring"),
-    ):
-        mod, err = _import(modname)
-        if mod is None:
-            reasons.append(err or modname)
-            continue
-        windows = windows or getattr(mod, wname, None)
-        ring = ring or getattr(mod, rname, None)
-    reason = None
-    if windows is None:
-        reason = ("the sun engine's time-window function (verilens.time.shadows.time_windows) is not "
-                  "available yet" + (": " + "; ".join(reasons[:1]) if reasons else ""))
-    return Engine(windows, ring, reason)
+    """The time domain's :func:`verilens.time.time_windows` and :func:`verilens.time.shadow_ring`."""
+    from ..time import shadow_ring, time_windows
+
+    return Engine(time_windows, shadow_ring, None)
 
 
 def basemap() -> tuple[dict[str, Any] | None, str | None]:
     """The offline land outline as GeoJSON (from :mod:`verilens.maps`), or ``(None, reason)``."""
-    mod, err = _import("verilens.maps")
-    fn = getattr(mod, "land_geojson", None) if mod else None
-    if fn is None:
-        return None, err or "verilens.maps has no land_geojson() yet: the map has no offline basemap"
-    try:
-        data = fn()
-    except Exception as exc:
-        return None, f"the offline basemap could not be loaded ({type(exc).__name__}: {exc})"
-    if isinstance(data, (str, bytes)):
-        import json
+    from ..maps import land_geojson
 
-        data = json.loads(data)
-    return plain(data), None
+    try:
+        return plain(land_geojson()), None
+    except Exception as exc:  # a damaged install: the map still works without a basemap
+        return None, f"the offline basemap could not be loaded ({type(exc).__name__}: {exc})"
 
 
 def timezone_note(lat: float, lon: float) -> dict[str, Any] | None:
-    """IANA zone and the occupied-territory note for a point, when the time domain has them."""
-    mod, _ = _import("verilens.time.timezones")
-    if mod is None:
-        return None
-    for name in ("zone_for", "timezone_for", "timezone_at", "tz_for", "lookup"):
-        fn = getattr(mod, name, None)
-        if callable(fn):
-            try:
-                return {"result": plain(fn(lat, lon))}
-            except Exception as exc:
-                return {"error": f"{type(exc).__name__}: {exc}"}
-    return None
+    """IANA zone and the occupied-territory note for a point."""
+    from ..time.timezones import zone_for
+
+    try:
+        return {"result": plain(zone_for(lat, lon))}
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
