@@ -87,7 +87,8 @@ def add_cmd(
 def _search_one(arch: Any, path: str, top: int) -> dict[str, Any]:
     from ..errors import VerilensError
     from ..intake.media import sha256_file
-    from .ingest import _keyframes, _looks_like_video
+    from ..intake.sniff import HEAD_BYTES, sniff
+    from .ingest import _keyframes
 
     q: dict[str, Any] = {"path": path}
     try:
@@ -96,8 +97,8 @@ def _search_one(arch: Any, path: str, top: int) -> dict[str, Any]:
             raise VerilensError(f"{path}: no such file")
         q["sha256"] = sha256_file(p)
         with open(p, "rb") as fh:
-            head = fh.read(16)
-        if _looks_like_video(head):
+            sniffed = sniff(fh.read(HEAD_BYTES))
+        if sniffed is not None and sniffed.kind == "video":
             from ..config import Limits
 
             best: dict[int, dict[str, Any]] = {}

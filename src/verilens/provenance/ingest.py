@@ -12,7 +12,7 @@ import csv
 import hashlib
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,6 +20,7 @@ from typing import Any
 
 from ..config import Limits
 from ..errors import InputError, UsageError, VerilensError
+from ..intake.sniff import HEAD_BYTES, sniff
 from .archive import Archive, HashedItem, HashedPicture, hash_picture
 from .decode import REDUCED_SIDE, decode_reduced, encode_thumbnail
 
@@ -60,61 +61,12 @@ def _sha256(path: str) -> str:
     return sha256_file(path)
 
 
-def _looks_like_video(head: bytes) -> bool:
-    if len(head) >= 12 and head[4:8] == b"ftyp":
-        brand = head[8:12]
-        return brand not in (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"hevc", b"heim", b"heis")
-    return head[:4] == b"\x1aE\xdf\xa3" or (head[:4] == b"RIFF" and head[8:12] == b"AVI ")
-
-
-def video_keyframes(path: str, max_frames: int = MAX_VIDEO_KEYFRAMES, limits: Limits | None = None
-                    ) -> Iterator[tuple[float, Any]]:
-    """Decoded keyframes (intra frames) of a video with their times, via PyAV.
-
-    Parameters
-    ----------
-    path : str
-    max_frames : int
-        Keyframes returned at most (spread by taking every keyframe up to the cap).
-
-    Notes
-    -----
-    Only keyframes are decoded (``skip_frame = NONKEY``), which is fast and matches what a
-    repost keeps; a dedicated shot detector may pick better frames.
-    """
-    import av
-
-    limits = limits or Limits()
-    try:
-        with av.open(path) as container:
-            streams = container.streams.video
-            if not streams:
-                raise InputError(f"{Path(path).name}: no video stream")
-            stream = streams[0]
-            stream.codec_context.skip_frame = "NONKEY"
-            n = 0
-            for frame in container.decode(stream):
-                if frame.width * frame.height > limits.max_pixels:
-                    raise InputError(f"{Path(path).name}: frame over the pixel limit")
-                t = float(frame.time) if frame.time is not None else float(n)
-                yield t, frame.to_ndarray(format="rgb24")
-                n += 1
-                if n >= max_frames:
-                    break
-    except InputError:
-        raise
-    except Exception as exc:  # PyAV raises many types for hostile files
-        raise InputError(f"{Path(path).name}: cannot decode the video ({type(exc).__name__}: {exc})") from exc
-
-
 def _keyframes(path: str, limits: Limits) -> list[tuple[float, Any]]:
-    """Keyframes from the video domain's shot detector; plain intra frames if it is absent."""
+    """Keyframes of a video (shot detection plus interval frames, :mod:`verilens.video`) with their times."""
     import time
 
-    try:
-        from ..video.keyframes import extract_keyframes
-    except ImportError:
-        return list(video_keyframes(path, limits=limits))
+    from ..video.keyframes import extract_keyframes
+
     res = extract_keyframes(path, max_keyframes=MAX_VIDEO_KEYFRAMES, max_side=REDUCED_SIDE, limits=limits,
                             deadline=time.monotonic() + VIDEO_BUDGET_S)
     return [(float(k.time_s), k.rgb) for k in res.keyframes if k.rgb is not None]
@@ -149,8 +101,9 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
     if size > limits.max_file_bytes:
         raise InputError(f"{p.name}: {size} bytes is over the file-size limit")
     with open(p, "rb") as fh:
-        head = fh.read(16)
-    if _looks_like_video(head):
+        head = fh.read(HEAD_BYTES)
+    sniffed = sniff(head)
+    if sniffed is not None and sniffed.kind == "video":
         sha = _sha256(path)
         pics: list[HashedPicture] = []
         thumb = None
@@ -416,4 +369,4 @@ def _run_dask(dask: str | Any, paths: list[str], take: Callable[[Any, str], None
             cluster.close()
 
 
-__all__ = ["Entry", "IngestResult", "collect_entries", "hash_file", "ingest", "read_manifest", "video_keyframes"]
+__all__ = ["Entry", "IngestResult", "collect_entries", "hash_file", "ingest", "read_manifest"]
