@@ -271,9 +271,7 @@ def video_provenance(ctx: Context) -> Finding:
             per_kf.append((kf.time_s, matches))
             rows.append({"index": kf.index, "time_s": round(kf.time_s, 4), "matches": matches})
     finally:
-        close = getattr(archive, "close", None)
-        if close:
-            close()
+        archive.close()
     clips = group_matches(per_kf, p["offset_tolerance_s"])
     first = earliest(clips)
     predates = None
