@@ -17,6 +17,7 @@ import numpy as np
 
 from ..evidence import Artifact, ArtifactKind, Finding, Question, State
 from ..pipeline import Context, register
+from ..provenance.checks import earliest_and_predates, open_existing_archive
 from .clips import earliest, group_matches, when
 from .keyframes import (
     COLLAPSE_DISTANCE,
@@ -225,8 +226,6 @@ def _open_archive(ctx: Context) -> Any:
         if not default.exists():
             return None
         db = str(default)
-    from ..provenance.checks import open_existing_archive
-
     return open_existing_archive(db)
 
 
@@ -274,9 +273,8 @@ def video_provenance(ctx: Context) -> Finding:
         archive.close()
     clips = group_matches(per_kf, p["offset_tolerance_s"])
     first = earliest(clips)
-    predates = None
-    if first and ctx.claim.time and first.get("first_seen"):
-        predates = when(first["first_seen"]) < when(ctx.claim.time)
+    # one reading of the claimed time for stills and videos (a date means its start)
+    _, predates = earliest_and_predates([first], ctx.claim.time) if first else (None, None)
     best: dict[Any, dict[str, Any]] = {}
     for _, ms in per_kf:
         for m in ms:
