@@ -25,11 +25,11 @@ from .pipeline import (
 )
 
 
-def artifact_dir(base: Path | None, item: MediaItem) -> Path:
+def artifact_dir(base: Path | None, name: str | Path, sha256: str) -> Path:
     """Where one input's artifacts go: ``BASE/<name>-<sha12>/`` (default in the working area)."""
     root = Path(base) if base is not None else home() / "runs"
-    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", item.path.stem)[:60] or "input"
-    return root / f"{stem}-{item.sha256[:12]}"
+    stem = re.sub(r"[^A-Za-z0-9._-]+", "_", Path(name).stem)[:60] or "input"
+    return root / f"{stem}-{sha256[:12]}"
 
 
 def open_source(source: Source, settings: Settings) -> MediaItem:
@@ -50,7 +50,7 @@ def check_item(item: MediaItem, claim: Claim | None = None, options: Options | N
     options = options or Options()
     settings = settings or Settings()
     ctx = Context(media=item, claim=claim or Claim(), options=options, settings=settings,
-                  out_dir=artifact_dir(out, item))
+                  out_dir=artifact_dir(out, item.path, item.sha256))
     checks = select_checks(item.kind, options)
     return build_report(ctx, run_checks(ctx, checks, progress))
 

@@ -161,13 +161,8 @@ def check_cmd(
                     n_err += 1
                 if out_dir is not None and report.state == "ok" and report.input.sha256:
                     from .api import artifact_dir
-                    from .intake.media import MediaItem
 
-                    folder = next((Path(a.path).parent for c in report.checks for a in c.artifacts), None)
-                    if folder is None:
-                        stem = Path(report.input.path or "input")
-                        folder = artifact_dir(out_dir, MediaItem(path=stem, sniffed=None, sha256=report.input.sha256,  # type: ignore[arg-type]
-                                                                 size_bytes=0))
+                    folder = artifact_dir(out_dir, report.input.path or "input", report.input.sha256)
                     folder.mkdir(parents=True, exist_ok=True)
                     (folder / "report.json").write_text(report.model_dump_json(indent=2), encoding="utf-8")
                 if json_out:
