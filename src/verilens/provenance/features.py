@@ -147,18 +147,18 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
     kps, desc = orb.detectAndCompute(gray, None)
     if desc is None or not kps:
         return Features.empty((w, h))
-    xy = np.array([k.pt for k in kps], dtype=np.float32)
-    resp = np.array([k.response for k in kps], dtype=np.float32)
-    cell = (np.minimum((xy[:, 1] * grid / h).astype(int), grid - 1) * grid
-            + np.minimum((xy[:, 0] * grid / w).astype(int), grid - 1))
+    xy = cv2.KeyPoint_convert(kps).astype(np.float32, copy=False).reshape(-1, 2)
+    resp = np.fromiter((k.response for k in kps), dtype=np.float32, count=len(kps))
+    cell = (np.minimum((xy[:, 1] * grid / h).astype(np.int64), grid - 1) * grid
+            + np.minimum((xy[:, 0] * grid / w).astype(np.int64), grid - 1))
+    # rank of each keypoint within its cell (0 = the cell's strongest); round-robin over
+    # cells, strongest first, so that any prefix of the list (the indexed part) is spread
+    # over the whole picture
     order = np.argsort(-resp, kind="stable")
-    # rank of each keypoint within its cell; round-robin over cells, strongest first, so
-    # that any prefix of the list (the indexed part) is spread over the whole picture
-    rank = np.zeros(len(kps), int)
-    counts = np.zeros(grid * grid, int)
-    for i in order:
-        rank[i] = counts[cell[i]]
-        counts[cell[i]] += 1
+    by_cell = np.argsort(cell[order], kind="stable")
+    grouped = cell[order][by_cell]
+    rank = np.empty(len(kps), np.int64)
+    rank[order[by_cell]] = np.arange(len(kps)) - np.searchsorted(grouped, grouped, side="left")
     sel = np.lexsort((-resp, rank))[:n_keep]
     return Features(xy[sel], np.ascontiguousarray(desc[sel]), (w, h))
 
