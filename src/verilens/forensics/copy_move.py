@@ -31,7 +31,12 @@ class CopyMoveParams:
     max_side : int
         The image is downscaled (area) so its longer side is at most this (pixels).
     max_keypoints : int
-        SIFT keypoint cap (strongest kept).
+        SIFT keypoint cap.
+    strong_share : float
+        Share of the cap given to the strongest keypoints; the rest is spread evenly over
+        the picture (cells of ``cell`` pixels), so weakly textured areas keep keypoints too.
+    cell : int
+        Side of the cells the spread keypoints are drawn from (working-scale pixels).
     ratio : float
         Generalised 2-NN ratio (d_i / d_{i+1} below it keeps neighbour i).
     k : int
@@ -44,8 +49,10 @@ class CopyMoveParams:
         Inliers needed for a transform to count.
     max_models : int
         Transforms searched for.
+    seed_ncc : float
+        Local correlation that seeds a region for the dense refinement of the map.
     ncc_threshold : float
-        Local normalised correlation needed for a pixel to count as copied.
+        Local normalised correlation (after refinement) needed for a pixel to count as copied.
     ncc_window : int
         Side of the correlation window (pixels).
     min_std : float
@@ -55,8 +62,8 @@ class CopyMoveParams:
     min_keypoints : int
         Fewer keypoints than this: too little texture to speak.
     contrast_threshold : float
-        SIFT contrast threshold (lower finds more keypoints in weak texture); a third of it
-        is tried when the first pass finds fewer than half the keypoint cap.
+        SIFT contrast threshold (low, so that weak texture has keypoints; the cap bounds
+        the work).
     max_upscale : float
         Pictures smaller than ``max_side`` are enlarged by up to this factor first.
     min_median_ncc : float
@@ -68,19 +75,22 @@ class CopyMoveParams:
     """
 
     max_side: int = 1024
-    max_keypoints: int = 4000
+    max_keypoints: int = 6000
+    strong_share: float = 0.67
+    cell: int = 32
     ratio: float = 0.7
     k: int = 8
     min_shift: float = 16.0
     ransac_px: float = 3.0
     min_inliers: int = 5
     max_models: int = 4
+    seed_ncc: float = 0.8
     ncc_threshold: float = 0.88
     ncc_window: int = 9
     min_std: float = 2.5
     min_region_frac: float = 0.0015
     min_keypoints: int = 60
-    contrast_threshold: float = 0.02
+    contrast_threshold: float = 0.005
     max_upscale: float = 1.6
     periodic_ncc: float = 0.7
     min_median_ncc: float = 0.96
@@ -147,28 +157,57 @@ class CopyMoveResult:
 
 
 def _knn(query: np.ndarray, base: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact k nearest neighbours (Euclidean) by one matrix product; rows sorted by distance."""
-    qq = (query * query).sum(1)[:, None]
-    bb = (base * base).sum(1)[None, :]
-    d2 = np.maximum(qq + bb - 2.0 * (query @ base.T), 0.0)
+    """Exact k nearest neighbours (Euclidean, brute force by faiss); rows sorted by distance."""
+    import faiss
+
     k = min(k, base.shape[0])
-    idx = np.argpartition(d2, k - 1, axis=1)[:, :k]
-    dd = np.take_along_axis(d2, idx, 1)
-    order = np.argsort(dd, axis=1)
-    return np.sqrt(np.take_along_axis(dd, order, 1)), np.take_along_axis(idx, order, 1)
+    threads = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(1)  # checks already run side by side: one thread each is fastest
+    try:
+        d2, idx = faiss.knn(np.ascontiguousarray(query, dtype=np.float32),
+                            np.ascontiguousarray(base, dtype=np.float32), k)
+    finally:
+        faiss.omp_set_num_threads(threads)
+    return np.sqrt(np.maximum(d2, 0.0)), idx.astype(np.int64)
 
 
-def _g2nn_pairs(dist: np.ndarray, idx: np.ndarray, ratio: float, skip_first: bool) -> tuple[np.ndarray, np.ndarray]:
+def _select(pts: np.ndarray, response: np.ndarray, n: int, strong: int, cell: int) -> np.ndarray:
+    """Indices of at most ``n`` keypoints: the ``strong`` strongest, then the rest spread out.
+
+    The spread part is drawn round-robin over square cells of side ``cell``: every cell's
+    strongest remaining keypoint comes before any cell's second, and so on.
+    """
+    if len(pts) <= n:
+        return np.arange(len(pts))
+    by_resp = np.argsort(-response, kind="stable")
+    head, rest = by_resp[:strong], by_resp[strong:]
+    ncols = int(pts[:, 0].max() // cell) + 1
+    cid = (pts[rest, 1] // cell).astype(np.int64) * ncols + (pts[rest, 0] // cell).astype(np.int64)
+    order = np.argsort(cid, kind="stable")  # by cell, strongest first within a cell (rest is sorted)
+    cs = cid[order]
+    first = np.r_[0, np.nonzero(np.diff(cs))[0] + 1]
+    rank = np.empty(len(rest), np.int64)
+    rank[order] = np.arange(len(rest)) - np.repeat(first, np.diff(np.r_[first, len(rest)]))
+    spread = rest[np.argsort(rank, kind="stable")[: n - strong]]
+    return np.concatenate([head, spread])
+
+
+def _g2nn_pairs(dist: np.ndarray, idx: np.ndarray, ratio: float) -> tuple[np.ndarray, np.ndarray]:
     """Generalised 2-NN test (Amerini et al.): keep neighbours before the ratio jump."""
-    start = 1 if skip_first else 0
-    d = dist[:, start:]
-    j = idx[:, start:]
-    if d.shape[1] < 2:
+    if dist.shape[1] < 2:
         return np.zeros(0, int), np.zeros(0, int)
-    r = d[:, :-1] / np.maximum(d[:, 1:], 1e-9)
+    r = dist[:, :-1] / np.maximum(dist[:, 1:], 1e-9)
     ok = np.cumprod(r < ratio, axis=1).astype(bool)  # neighbours 0..i kept while ratios stay low
     q, n = np.nonzero(ok)
-    return q, j[q, n]
+    return q, idx[q, n]
+
+
+def _drop_self(dist: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Remove each query's own entry from its neighbour list (one column fewer)."""
+    own = idx == np.arange(idx.shape[0])[:, None]
+    dist = np.where(own, np.inf, dist)
+    order = np.argsort(dist, axis=1, kind="stable")[:, :-1]
+    return np.take_along_axis(dist, order, 1), np.take_along_axis(idx, order, 1)
 
 
 def _local_ncc(a: np.ndarray, b: np.ndarray, win: int, min_std: float) -> np.ndarray:
@@ -183,6 +222,94 @@ def _local_ncc(a: np.ndarray, b: np.ndarray, win: int, min_std: float) -> np.nda
     ncc = cab / np.maximum(sa * sb, 1e-6)
     ncc[(sa < min_std) | (sb < min_std)] = np.nan
     return ncc
+
+
+def _map_ncc(img: np.ndarray, M: np.ndarray, win: int, min_std: float) -> np.ndarray:
+    """Correlation of every pixel's window with the window the map ``M`` says it came from."""
+    h, w = img.shape
+    warped = cv2.warpAffine(img, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                            borderValue=np.nan)
+    ncc = _local_ncc(img, np.nan_to_num(warped, nan=0.0), win, min_std)
+    ncc[np.isnan(warped)] = np.nan
+    return ncc
+
+
+def _refine(img: np.ndarray, M: np.ndarray, region: np.ndarray, iterations: int = 12) -> np.ndarray | None:
+    """Refine a similarity map ``M`` (source -> destination) by dense alignment on a region.
+
+    Gauss-Newton on the intensities of the destination ``region`` and of where the map
+    says they came from, with a gain and an offset (so that what is maximised is their
+    correlation, as in ECC), over the four parameters of a similarity (rotation, scale,
+    shift; mirroring is kept fixed), first on a more blurred copy (a wider basin), then on
+    ``img``. Returns None when the solve is degenerate.
+    """
+    ys, xs = np.nonzero(region)
+    if ys.size < 16:
+        return None
+    out: np.ndarray | None = M
+    for sigma in (2.0, 0.0):
+        if out is None:
+            break
+        out = _gauss_newton(cv2.GaussianBlur(img, (0, 0), sigma) if sigma else img, out, ys, xs, iterations)
+    return out
+
+
+def _sample(img: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Bilinear samples of ``img`` at points (x, y) (reflected at the border), as float64."""
+    n = x.size
+    cols = 1024
+    pad = (-n) % cols
+    mx = np.pad(x.astype(np.float32), (0, pad)).reshape(-1, cols)
+    my = np.pad(y.astype(np.float32), (0, pad)).reshape(-1, cols)
+    out = cv2.remap(img, mx, my, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+    return out.ravel()[:n].astype(np.float64)
+
+
+def _gauss_newton(img: np.ndarray, M: np.ndarray, ys: np.ndarray, xs: np.ndarray, iterations: int) -> np.ndarray | None:
+    gy, gx = np.gradient(img)
+    inv = cv2.invertAffineTransform(M).astype(np.float64)  # destination -> source
+    flip = np.linalg.det(inv[:, :2]) < 0
+    c = np.array([xs.mean(), ys.mean()])
+    u, v = xs - c[0], ys - c[1]
+    if flip:
+        u = -u
+    t_val = img[ys, xs].astype(np.float64)
+    # parameters of inv in the centred, unflipped frame: src = [[a, -b], [b, a]] (F (x - c)) + t
+    A = inv[:, :2] @ (np.diag([-1.0, 1.0]) if flip else np.eye(2))
+    a, b = (A[0, 0] + A[1, 1]) / 2, (A[1, 0] - A[0, 1]) / 2
+    t = inv[:, :2] @ c + inv[:, 2]
+    for _ in range(iterations):
+        sx = (a * u - b * v + t[0]).astype(np.float32)
+        sy = (b * u + a * v + t[1]).astype(np.float32)
+        val, ix, iy = (_sample(im, sx, sy) for im in (img, gx, gy))
+        # model: t_val = gain * I(W(x; a, b, tx, ty)) + offset
+        A_ = np.stack([val, np.ones_like(val)], 1)
+        gain, offset = np.linalg.lstsq(A_, t_val, rcond=None)[0]
+        r = t_val - gain * val - offset
+        J = np.stack([gain * (ix * u + iy * v), gain * (-ix * v + iy * u), gain * ix, gain * iy, val,
+                      np.ones_like(val)], 1)
+        try:
+            step = np.linalg.solve(J.T @ J + 1e-6 * np.eye(6), J.T @ r)
+        except np.linalg.LinAlgError:
+            return None
+        a, b, t = a + step[0], b + step[1], t + step[2:4]
+        if not np.all(np.isfinite([a, b, *t])):
+            return None
+        if abs(step[2]) < 1e-3 and abs(step[3]) < 1e-3 and abs(step[0]) < 1e-5 and abs(step[1]) < 1e-5:
+            break
+    A = np.array([[a, -b], [b, a]]) @ (np.diag([-1.0, 1.0]) if flip else np.eye(2))
+    out = np.hstack([A, (t - A @ c)[:, None]])
+    return cv2.invertAffineTransform(out)
+
+
+def _regions_at(mask: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """The connected regions of ``mask`` that contain any of the points (x, y)."""
+    lab, nl = ndimage.label(mask)
+    if nl == 0:
+        return np.zeros_like(mask)
+    hit = np.unique(lab[y, x])
+    hit = hit[hit > 0]
+    return np.isin(lab, hit) if hit.size else np.zeros_like(mask)
 
 
 def _bbox(mask: np.ndarray, inv_scale: float) -> tuple[int, int, int, int]:
@@ -200,6 +327,66 @@ def _plausible(m: np.ndarray) -> bool:
         return False
     sv = np.linalg.svd(a, compute_uv=False)
     return bool(sv[0] / max(sv[1], 1e-9) < 1.6)  # near-similarity (no strong shear)
+
+
+@dataclass
+class _Verified:
+    matrix: np.ndarray  # working scale, source -> destination
+    dst: np.ndarray  # bool mask, working scale
+    src: np.ndarray
+    median_ncc: float
+
+
+def _verify(img: np.ndarray, M: np.ndarray, dpts: np.ndarray, p: CopyMoveParams) -> _Verified | str:
+    """Dense verification of one map: the copied region, or the reason there is none."""
+    h, w = img.shape
+    dx = np.clip(np.round(dpts[:, 0]).astype(int), 0, w - 1)
+    dy = np.clip(np.round(dpts[:, 1]).astype(int), 0, h - 1)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+
+    def candidates(M: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
+        inv = cv2.invertAffineTransform(M)
+        shift = np.hypot(inv[0, 0] * xx + inv[0, 1] * yy + inv[0, 2] - xx, inv[1, 0] * xx + inv[1, 1] * yy + inv[1, 2] - yy)
+        ncc = _map_ncc(img, M, p.ncc_window, p.min_std)
+        ncc[shift < p.min_shift / 2] = np.nan  # a pixel compared with itself or its neighbours
+        return np.nan_to_num(ncc, nan=0.0) >= level, ncc
+
+    # 1. seed: pixels around the inliers that the keypoint map already correlates
+    seed = _regions_at(candidates(M, p.seed_ncc)[0], dx, dy)
+    if not seed.any():
+        return "no correlated pixels at the matched keypoints"
+    # 2. the keypoint map is only as precise as the keypoints: refine it densely on the
+    # seed, and keep whichever map correlates more pixels
+    cand, ncc = candidates(M, p.ncc_threshold)
+    refined = _refine(img, M, seed)
+    if refined is not None and _plausible(refined) and (np.linalg.det(refined[:, :2]) < 0) == (np.linalg.det(M[:, :2]) < 0):
+        cand_r, ncc_r = candidates(refined, p.ncc_threshold)
+        if cand_r.sum() > cand.sum():
+            M, cand, ncc = refined, cand_r, ncc_r
+    cand = ndimage.binary_closing(cand, structure=np.ones((5, 5), bool), iterations=1)
+    cand = ndimage.binary_fill_holes(cand)
+    cand = ndimage.binary_opening(cand, structure=np.ones((3, 3), bool))
+    core = _regions_at(cand, dx, dy)
+    if not core.any():
+        return "no correlated region at the matched keypoints"
+    inside = ncc[core]
+    inside = inside[np.isfinite(inside)]
+    med = float(np.median(inside)) if inside.size else 0.0
+    # every pixel of a well-correlated window was copied: grow the region by half a window
+    dst = cv2.dilate(core.astype(np.uint8), np.ones((p.ncc_window, p.ncc_window), np.uint8)) > 0
+    src = cv2.warpAffine(dst.astype(np.uint8), cv2.invertAffineTransform(M), (w, h), flags=cv2.INTER_NEAREST) > 0
+    return _Verified(M, dst, src, med)
+
+
+def _periodic(img: np.ndarray, M: np.ndarray, dst: np.ndarray, p: CopyMoveParams) -> bool:
+    """Periodic texture matches itself two steps back along the map, and one step on; a clone does not."""
+    M3 = np.vstack([M, [0.0, 0.0, 1.0]])
+    for step in ((M3 @ M3)[:2], cv2.invertAffineTransform(M)):
+        vals = _map_ncc(img, step, p.ncc_window, p.min_std)[dst]
+        vals = vals[np.isfinite(vals)]
+        if vals.size > 0.3 * dst.sum() and float(np.median(vals)) > p.periodic_ncc:
+            return True
+    return False
 
 
 def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
@@ -259,14 +446,16 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
     work = cv2.resize(g, (max(1, round(W * scale)), max(1, round(H * scale))),
                       interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC) if scale != 1.0 else g
     h, w = work.shape
-    sift = cv2.SIFT_create(nfeatures=p.max_keypoints, contrastThreshold=p.contrast_threshold)  # type: ignore[attr-defined]
-    kps, des = sift.detectAndCompute(work, None)
-    if len(kps) < p.max_keypoints // 2:
-        # weakly textured picture: look again with a lower contrast threshold, so that the
-        # copied object still gets keypoints (bounded by the same cap)
-        sift = cv2.SIFT_create(nfeatures=p.max_keypoints,  # type: ignore[attr-defined]
-                               contrastThreshold=p.contrast_threshold / 3)
-        kps, des = sift.detectAndCompute(work, None)
+    sift = cv2.SIFT_create(contrastThreshold=p.contrast_threshold)  # type: ignore[attr-defined]
+    found = sift.detect(work, None)
+    des = None
+    if len(found) >= p.min_keypoints:
+        pts_all = np.array([kp.pt for kp in found], dtype=np.float32)
+        resp = np.array([kp.response for kp in found], dtype=np.float32)
+        keep = _select(pts_all, resp, p.max_keypoints, int(p.max_keypoints * p.strong_share), p.cell)
+        kps, des = sift.compute(work, [found[i] for i in keep])
+    else:
+        kps = list(found)
     timings["keypoints_s"] = time.perf_counter() - t0
     n = len(kps)
     res = CopyMoveResult(mask=full_mask, keypoints=n, scale=scale, timings=timings)
@@ -275,12 +464,11 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
         return res
     pts = np.array([kp.pt for kp in kps], dtype=np.float32)
     d = root_sift(des)
-    dm = d[:, MIRROR_PERM]
     t1 = time.perf_counter()
-    dist, idx = _knn(d, d, p.k + 1)
-    q1, m1 = _g2nn_pairs(dist, idx, p.ratio, skip_first=True)
-    dist2, idx2 = _knn(dm, d, p.k)
-    q2, m2 = _g2nn_pairs(dist2, idx2, p.ratio, skip_first=False)
+    kk = min(p.k + 1, n)
+    q1, m1 = _g2nn_pairs(*_drop_self(*_knn(d, d, kk)), p.ratio)
+    # mirrored copies: the mirrored descriptor of every keypoint against all others
+    q2, m2 = _g2nn_pairs(*_drop_self(*_knn(np.ascontiguousarray(d[:, MIRROR_PERM]), d, kk)), p.ratio)
     timings["matching_s"] = time.perf_counter() - t1
     groups = []
     for q, m, mirrored in ((q1, m1, False), (q2, m2, True)):
@@ -293,13 +481,13 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
             key = np.unique(np.stack([np.minimum(q, m), np.maximum(q, m)], 1), axis=0)
             groups.append((key, mirrored))
     res.matches = int(sum(k.shape[0] for k, _ in groups))
-    ncc_cache: dict[bytes, np.ndarray] = {}
     # the comparison is made on a lightly smoothed copy: a copy that was interpolated
     # (rotated, scaled, shifted by a fraction of a pixel) differs from its source mostly at
     # the finest scale, natural look-alikes at every scale
     workf = cv2.GaussianBlur(work.astype(np.float32), (0, 0), 1.0)
     t2 = time.perf_counter()
     union = np.zeros((h, w), dtype=bool)
+    inv = 1.0 / scale
     for key, mirrored in groups:
         remaining = key
         for _ in range(p.max_models):
@@ -333,69 +521,22 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
                 continue
             if mirrored != (np.linalg.det(M[:, :2]) < 0):
                 continue  # a mirrored match must give a reflecting map, and vice versa
-            # dense verification: compare each pixel with where the map says it came from
-            warped = cv2.warpAffine(workf, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                                    borderValue=np.nan)
-            ncc = _local_ncc(workf, np.nan_to_num(warped, nan=0.0), p.ncc_window, p.min_std)
-            ncc[np.isnan(warped)] = np.nan
-            yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-            Minv = cv2.invertAffineTransform(M)
-            sx = Minv[0, 0] * xx + Minv[0, 1] * yy + Minv[0, 2]
-            sy = Minv[1, 0] * xx + Minv[1, 1] * yy + Minv[1, 2]
-            near = np.hypot(sx - xx, sy - yy) < p.min_shift / 2
-            cand = np.nan_to_num(ncc, nan=0.0) >= p.ncc_threshold
-            cand &= ~near
-            cand = ndimage.binary_closing(cand, structure=np.ones((5, 5), bool), iterations=1)
-            cand = ndimage.binary_fill_holes(cand)
-            cand = ndimage.binary_opening(cand, structure=np.ones((3, 3), bool))
-            lab, nl = ndimage.label(cand)
-            if nl == 0:
-                continue
             # destination keypoints of the inliers (whichever direction fitted)
             dpts = np.where(fwd[pair_in, None], pts[used[:, 1]], pts[used[:, 0]])
-            dx = np.clip(np.round(dpts[:, 0]).astype(int), 0, w - 1)
-            dy = np.clip(np.round(dpts[:, 1]).astype(int), 0, h - 1)
-            hit = np.unique(lab[dy, dx])
-            hit = hit[hit > 0]
-            if hit.size == 0:
+            v = _verify(workf, M, dpts, p)
+            if isinstance(v, str):
                 continue
-            dst_mask = np.isin(lab, hit)
-            src_mask = cv2.warpAffine(dst_mask.astype(np.uint8), Minv, (w, h), flags=cv2.INTER_NEAREST) > 0
-            frac = float(dst_mask.mean())
-            if frac < p.min_region_frac:
+            frac = float(v.dst.mean())
+            if frac < p.min_region_frac or v.median_ncc < p.min_median_ncc:
                 continue
-            inside = ncc[dst_mask]
-            inside = inside[np.isfinite(inside)]
-            mean_ncc = float(np.median(inside)) if inside.size else 0.0
-            if mean_ncc < p.min_median_ncc:
-                continue
-            # periodic texture (fences, tiles, brickwork) matches itself one period away, and
-            # also two periods away; a clone matches its source but not what lies one more
-            # step beyond it
-            M3 = np.vstack([M, [0.0, 0.0, 1.0]])
-            periodic = False
-            for step in ((M3 @ M3)[:2], cv2.invertAffineTransform(M)):  # two steps back, one step on
-                w2 = cv2.warpAffine(workf, step, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                                    borderValue=np.nan)
-                n2 = _local_ncc(workf, np.nan_to_num(w2, nan=0.0), p.ncc_window, p.min_std)
-                n2[np.isnan(w2)] = np.nan
-                vals2 = n2[dst_mask]
-                vals2 = vals2[np.isfinite(vals2)]
-                if vals2.size > 0.3 * dst_mask.sum() and float(np.median(vals2)) > p.periodic_ncc:
-                    periodic = True
-                    break
-            if periodic:
+            if _periodic(workf, v.matrix, v.dst, p):
                 res.rejected_periodic += 1
                 continue
-            inv = 1.0 / scale
-            S = np.array([[inv, 0, 0], [0, inv, 0]], dtype=np.float64)
-            Mfull = M.astype(np.float64).copy()
+            union |= v.dst | v.src
+            Mfull = v.matrix.astype(np.float64).copy()
             Mfull[:, 2] *= inv
-            del S
-            union |= dst_mask | src_mask
-            res.clones.append(CloneMatch(Mfull, n_in, mirrored, frac, mean_ncc, _bbox(src_mask, inv),
-                                         _bbox(dst_mask, inv)))
-            ncc_cache.clear()
+            res.clones.append(CloneMatch(Mfull, n_in, mirrored, frac, v.median_ncc, _bbox(v.src, inv),
+                                         _bbox(v.dst, inv)))
         if res.stopped_early:
             break
     timings["verification_s"] = time.perf_counter() - t2
