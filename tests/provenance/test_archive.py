@@ -155,3 +155,32 @@ def test_same_bytes_twice_in_one_batch(tmp_path):
         assert (st["items"], st["sources"], st["hashed_pictures"]) == (1, 2, 1)
         m = arch.search_image(photo(8))[0]
         assert m.first_seen == "2019-01-01T00:00:00+00:00" and m.source_url == "https://two"
+
+
+def test_second_stage_with_a_vocabulary_finds_crops_and_survives_damaged_index_files(tmp_path):
+    from verilens.provenance.archive import FEATURES_STORED
+    from verilens.provenance.index import WORD_LOAD
+
+    n = WORD_LOAD // FEATURES_STORED + 8  # enough descriptors for a vocabulary of several words
+    db = tmp_path / "a.db"
+    with Archive.open(db) as a:
+        for i in range(n):
+            a.add_path(_write(tmp_path / f"p{i}.jpg", photo(100 + i)))
+    # closing saved the indexes after rebuilding them with a vocabulary learnt from the catalog
+    a = Archive.open(db)
+    assert not a.rebuilt and a._feat.n_words > 1 and a._feat.ntotal == n * FEATURES_STORED
+    for i in (3, n - 2):
+        m = a.search_image(crop(photo(100 + i), 0.3, ox=0.2, oy=0.8))
+        assert len(m) == 1 and m[0].path == str(tmp_path / f"p{i}.jpg") and m[0].stage == "local_features"
+    assert a.search_image(photo(7)) == []
+    a.close()
+    feat = tmp_path / "a.db.index" / "feat.npz"
+    raw = feat.read_bytes()
+    for junk in (b"", raw[: len(raw) // 3], b"PK\x03\x04" + bytes(200)):
+        feat.write_bytes(junk)
+        b = Archive.open(db)
+        assert b.rebuilt and b._feat.n_words > 1
+        m = b.search_image(caption_bar(photo(105)))
+        assert len(m) == 1 and m[0].path == str(tmp_path / "p5.jpg")
+        b.close()
+        feat = tmp_path / "a.db.index" / "feat.npz"

@@ -1,11 +1,19 @@
-"""faiss binary indexes: exactness at PDQ's threshold, persistence, the descriptor inverted file."""
+"""Search indexes: PDQ exactness at its threshold, persistence, the visual-word descriptor index."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from verilens.provenance.hashing import PDQ_MATCH_THRESHOLD
-from verilens.provenance.index import BinaryIndex, feature_index_for, pdq_index_for
+from verilens.provenance.index import (
+    WORD_LOAD,
+    BinaryIndex,
+    DescriptorIndex,
+    feature_index_for,
+    kmajority,
+    pdq_index_for,
+)
 
 
 def _flip(code: np.ndarray, bits: int, rng: np.random.Generator) -> np.ndarray:
@@ -42,16 +50,85 @@ def test_serialisation_round_trip_and_owner_mapping():
         assert sorted(h.owner for h in hits) == [35, 3150]
 
 
-def test_descriptor_inverted_file_finds_near_descriptors():
+def _clusters(rng: np.random.Generator, centres: int, per: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """``per`` descriptors within ``bits`` flipped bits of each of ``centres`` random centres."""
+    base = rng.integers(0, 256, (centres, 32), dtype=np.uint8)
+    label = np.repeat(np.arange(centres), per)
+    return np.stack([_flip(base[c], bits, rng) for c in label]), label
+
+
+def test_kmajority_separates_clusters():
+    rng = np.random.default_rng(3)
+    x, label = _clusters(rng, 8, 60, 20)
+    cent = kmajority(x, 8)
+    d = np.array([[np.unpackbits(r ^ c).sum() for c in cent] for r in x])
+    got = d.argmin(1)
+    # each true cluster falls in one centroid, and different clusters in different ones
+    assert all(len(set(got[label == c])) == 1 for c in range(8))
+    assert len(set(got)) == 8
+    assert kmajority(x[:3], 8).shape == (8, 32)  # fewer descriptors than centroids: repeats
+
+
+def test_descriptor_index_votes_for_the_owner_of_near_descriptors():
     rng = np.random.default_rng(2)
-    n = 80_000
-    idx = feature_index_for(n)
-    assert idx.kind == "ivf" and idx.needs_training
-    base = rng.integers(0, 256, (n, 32), dtype=np.uint8)
-    idx.train(base[rng.choice(n, 40 * idx.params[0], replace=False)])
-    idx.add(base, np.arange(n) // 100)
-    q = np.stack([_flip(base[i], 20, rng) for i in range(0, 2000, 10)])
-    dist, own = idx.knn(q, 4)
-    # the inverted file is approximate per descriptor; pictures need only a few votes
-    assert (own[:, 0] == np.arange(0, 2000, 10) // 100).mean() > 0.5
-    assert feature_index_for(1000).kind == "flat"
+    x, label = _clusters(rng, 400, 20, 30)  # 400 "pictures", 20 descriptors each
+    n = len(x)
+    k = DescriptorIndex.branching_for(n)
+    assert k > 1 and DescriptorIndex.branching_for(WORD_LOAD) == 1
+    idx = feature_index_for(n, x[rng.choice(n, 16 * k * k, replace=False)])
+    assert idx.n_words == k * k and idx.kind == "words"
+    idx.add(x[: n // 2], label[: n // 2] + 1000)
+    idx.compact()
+    idx.add(x[n // 2:], label[n // 2:] + 1000)  # side list, searched before any merge
+    assert idx.ntotal == n
+    hits = 0
+    for c in (3, 150, 299, 390):
+        q = np.stack([_flip(x[i], 12, rng) for i in np.nonzero(label == c)[0]])
+        rows, votes, score = idx.vote(q, 6)
+        hits += bool(len(rows)) and rows[0] == c + 1000
+        assert (np.diff(score) <= 0).all() and (score <= votes + 1e-9).all()
+    assert hits >= 3  # per-descriptor recall of the inverted file is under 1, pictures need a few votes
+    unrelated = rng.integers(0, 256, (20, 32), dtype=np.uint8)
+    rows, votes, _ = idx.vote(unrelated, 6)
+    assert not len(votes) or votes.max() <= 2
+    assert idx.memory_bytes() >= 12 * n
+
+
+def test_descriptor_index_round_trip_and_damaged_files(tmp_path):
+    rng = np.random.default_rng(4)
+    x, label = _clusters(rng, 200, 20, 30)
+    k = DescriptorIndex.branching_for(len(x))
+    idx = feature_index_for(len(x), x)
+    idx.add(x, label)
+    q = x[label == 17]
+    before = idx.vote(q, 6)[:2]
+    idx.save(tmp_path / "f.npz")
+    again = DescriptorIndex.load(tmp_path / "f.npz")
+    assert again.params == (k, k) and again.ntotal == idx.ntotal
+    after = again.vote(q, 6)[:2]
+    assert np.array_equal(before[0], after[0]) and np.array_equal(before[1], after[1])
+    raw = (tmp_path / "f.npz").read_bytes()
+    bad = tmp_path / "bad.npz"
+    for junk in (b"", b"junk", raw[: len(raw) // 2], raw[:100] + b"\0" * 64 + raw[164:]):
+        bad.write_bytes(junk)
+        with pytest.raises(ValueError):
+            DescriptorIndex.load(bad)
+    # arrays that load but do not fit together
+    np.savez(bad, coarse=again.coarse, fine=again.fine, offsets=again.offsets[::-1].copy(), ids=again.ids,
+             sigs=again.sigs)
+    with pytest.raises(ValueError):
+        DescriptorIndex.load(bad)
+    np.savez(bad, coarse=again.coarse, fine=again.fine, offsets=again.offsets, ids=again.ids[:-1], sigs=again.sigs)
+    with pytest.raises(ValueError):
+        DescriptorIndex.load(bad)
+
+
+def test_one_word_index_is_an_exhaustive_signature_scan():
+    rng = np.random.default_rng(5)
+    x, label = _clusters(rng, 30, 20, 20)
+    idx = feature_index_for(len(x))
+    assert idx.n_words == 1 and idx.outgrown(10 * WORD_LOAD) and not idx.outgrown(WORD_LOAD)
+    idx.add(x, label)
+    for c in range(30):
+        rows, votes, _ = idx.vote(np.stack([_flip(x[i], 10, rng) for i in np.nonzero(label == c)[0]]), 6)
+        assert rows[0] == c and votes[0] >= 15

@@ -25,7 +25,6 @@ import hashlib
 import json
 import os
 import threading
-from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -58,13 +57,13 @@ from .hashing import (
     pdq_hash,
     pdq_similarity,
 )
-from .index import BinaryIndex, feature_index_for, pdq_index_for
+from .index import SIG_MAX_BITS, BinaryIndex, DescriptorIndex, feature_index_for, pdq_index_for
 
 #: Longer side (px) of the copy described with keypoints on the archive side.
 HASH_SIDE = 384
-#: Keypoints stored per archived picture (for verification) and indexed (for candidates).
+#: Keypoints stored per archived picture (in the catalog, for verification) and indexed
+#: (their words and signatures, for proposing candidates).
 FEATURES_STORED = 256
-FEATURES_INDEXED = 128
 #: Query side: longer side (px) and number of keypoints described.
 QUERY_SIDE = 768
 QUERY_FEATURES = 400
@@ -78,19 +77,20 @@ QUERY_OVERSAMPLE = 3
 #: Query descriptors looked up in the index (the first, grid-spread ones); all are used
 #: for verification.
 QUERY_LOOKUPS = 250
-#: Descriptor distance (bits) that counts as a vote for a candidate.
-VOTE_MAX_BITS = 56
-#: Neighbours looked up per query descriptor; candidates verified per query.
+#: Archived pictures each query descriptor votes for at most (the closest signatures);
+#: candidates verified per query.
 VOTE_K = 6
 CANDIDATES = 12
-MIN_VOTES = 4
+MIN_VOTES = 3
+#: Training descriptors per visual word for the vocabulary (read from the catalog).
+TRAIN_PER_WORD = 16
 
 SEARCH_PARAMETERS = {
     "pdq_threshold_bits": PDQ_MATCH_THRESHOLD, "pdq_min_quality": PDQ_MIN_QUALITY,
     "min_inliers": MIN_INLIERS, "hash_side_px": HASH_SIDE, "query_side_px": QUERY_SIDE,
     "query_feature_side_px": QUERY_FEATURE_SIDE,
-    "features_indexed": FEATURES_INDEXED, "features_stored": FEATURES_STORED,
-    "query_features": QUERY_FEATURES, "query_lookups": QUERY_LOOKUPS, "vote_max_bits": VOTE_MAX_BITS, "candidates": CANDIDATES,
+    "features_stored_and_indexed": FEATURES_STORED,
+    "query_features": QUERY_FEATURES, "query_lookups": QUERY_LOOKUPS, "signature_max_bits": SIG_MAX_BITS, "candidates": CANDIDATES,
 }
 
 
@@ -249,7 +249,7 @@ class Archive:
         self.index_dir = index_dir
         self._lock = threading.RLock()
         self._pdq: BinaryIndex = pdq_index_for(0)
-        self._feat: BinaryIndex = feature_index_for(0)
+        self._feat: DescriptorIndex = feature_index_for(0)
         self._indexed_max = 0
         self._indexed_rows = 0
         self._dirty = False
@@ -313,16 +313,16 @@ class Archive:
             state_path = self.index_dir / "state.json"
             try:
                 st = json.loads(state_path.read_text())
-                if st.get("version") == 1 and int(st["max_hash_id"]) <= max_id:
+                if st.get("version") == 2 and int(st["max_hash_id"]) <= max_id:
                     upto = int(st["max_hash_id"])
                     n_upto = s.execute(select(func.count(HashRow.id)).where(HashRow.id <= upto)).scalar_one()
                     if int(n_upto) == int(st["hash_rows"]):
                         pdq = BinaryIndex.from_parts(st["pdq_kind"], st["pdq_params"],
                                                      (self.index_dir / "pdq.faiss").read_bytes(),
                                                      np.load(self.index_dir / "pdq.owners.npy"))
-                        feat = BinaryIndex.from_parts(st["feat_kind"], st["feat_params"],
-                                                      (self.index_dir / "feat.faiss").read_bytes(),
-                                                      np.load(self.index_dir / "feat.owners.npy"))
+                        feat = DescriptorIndex.load(self.index_dir / "feat.npz")
+                        if feat.ntotal != int(st["feat_entries"]):
+                            raise ValueError("descriptor index and state disagree")
                         self._pdq, self._feat = pdq, feat
                         self._indexed_max, self._indexed_rows = upto, int(n_upto)
                         loaded = True
@@ -334,7 +334,7 @@ class Archive:
             if max_id > self._indexed_max:  # rows committed after the last save: add them
                 before = self._indexed_rows
                 if (pdq_index_for(n_rows).kind != self._pdq.kind
-                        or feature_index_for(n_rows * FEATURES_INDEXED).kind != self._feat.kind):
+                        or self._feat.outgrown(n_rows * FEATURES_STORED)):
                     self._rebuild(s, n_rows)  # grown past a size class: rebuild in the right kind
                     return
                 self._index_rows(s, after_id=self._indexed_max)
@@ -343,18 +343,24 @@ class Archive:
 
     def _rebuild(self, s: Session, n_rows: int) -> None:
         self._pdq = pdq_index_for(n_rows)
-        self._feat = feature_index_for(n_rows * FEATURES_INDEXED)
-        if self._feat.needs_training:
-            self._feat.train(self._training_sample(s, n_rows, 40 * self._feat.params[0]))
+        n_desc = n_rows * FEATURES_STORED
+        k = DescriptorIndex.branching_for(n_desc)
+        self._feat = feature_index_for(n_desc, self._training_sample(s, n_rows, TRAIN_PER_WORD * k * k)
+                                       if k > 1 else None)
         self._indexed_max = 0
         self._indexed_rows = 0
-        self._index_rows(s, after_id=0)
+        self._feat.bulk = True  # one merge at the end instead of one per eighth
+        try:
+            self._index_rows(s, after_id=0)
+        finally:
+            self._feat.bulk = False
+        self._feat.compact()
         self.rebuilt = True
         self._dirty = True
 
     def _training_sample(self, s: Session, n_rows: int, want: int) -> np.ndarray:
-        """Indexed descriptors of pictures spread over the whole catalog (for k-means)."""
-        per_row = FEATURES_INDEXED
+        """Indexed descriptors of pictures spread over the whole catalog (for the vocabulary)."""
+        per_row = FEATURES_STORED
         step = max(1, n_rows * per_row // max(1, want))
         out: list[np.ndarray] = []
         have = 0
@@ -402,7 +408,7 @@ class Archive:
                 if not fb:
                     continue
                 try:
-                    f = Features.from_bytes(fb).head(FEATURES_INDEXED)
+                    f = Features.from_bytes(fb).head(FEATURES_STORED)
                 except ValueError:
                     continue
                 if len(f):
@@ -419,8 +425,7 @@ class Archive:
         """Write the indexes beside the catalog (atomically: state file last)."""
         with self._lock:
             want_pdq = pdq_index_for(self._indexed_rows).kind
-            want_feat = feature_index_for(self._indexed_rows * FEATURES_INDEXED).kind
-            if want_pdq != self._pdq.kind or want_feat != self._feat.kind:
+            if want_pdq != self._pdq.kind or self._feat.outgrown(self._indexed_rows * FEATURES_STORED):
                 with Session(self.engine) as s:
                     self._rebuild(s, self._catalog_state(s)[0])
             d = self.index_dir
@@ -428,16 +433,18 @@ class Archive:
             state = d / "state.json"
             if state.exists():
                 state.unlink()  # invalid while the files are replaced
-            for name, idx in (("pdq", self._pdq), ("feat", self._feat)):
-                tmp = d / f"{name}.faiss.tmp"
-                tmp.write_bytes(idx.to_bytes())
-                os.replace(tmp, d / f"{name}.faiss")
-                with open(d / f"{name}.owners.tmp", "wb") as fh:
-                    np.save(fh, idx.owners)
-                os.replace(d / f"{name}.owners.tmp", d / f"{name}.owners.npy")
-            st = {"version": 1, "hash_rows": self._indexed_rows, "max_hash_id": self._indexed_max,
+            tmp = d / "pdq.faiss.tmp"
+            tmp.write_bytes(self._pdq.to_bytes())
+            os.replace(tmp, d / "pdq.faiss")
+            with open(d / "pdq.owners.tmp", "wb") as fh:
+                np.save(fh, self._pdq.owners)
+            os.replace(d / "pdq.owners.tmp", d / "pdq.owners.npy")
+            self._feat.save(d / "feat.npz.tmp")
+            os.replace(d / "feat.npz.tmp", d / "feat.npz")
+            st = {"version": 2, "hash_rows": self._indexed_rows, "max_hash_id": self._indexed_max,
                   "pdq_kind": self._pdq.kind, "pdq_params": list(self._pdq.params),
-                  "feat_kind": self._feat.kind, "feat_params": list(self._feat.params)}
+                  "feat_kind": self._feat.kind, "feat_params": list(self._feat.params),
+                  "feat_entries": self._feat.ntotal}
             tmp = d / "state.json.tmp"
             tmp.write_text(json.dumps(st))
             os.replace(tmp, state)
@@ -623,15 +630,8 @@ class Archive:
         n_cand = 0
         if len(qf) >= MIN_INLIERS:
             with self._lock:
-                dist, own = self._feat.knn(qf.desc[:QUERY_LOOKUPS], VOTE_K)
-            votes: dict[int, int] = defaultdict(int)
-            for i in range(dist.shape[0]):
-                seen: set[int] = set()
-                for d, o in zip(dist[i], own[i], strict=False):
-                    if o >= 0 and d <= VOTE_MAX_BITS and int(o) not in seen:
-                        seen.add(int(o))
-                        votes[int(o)] += 1
-            cands = [o for o, v in sorted(votes.items(), key=lambda kv: -kv[1]) if v >= MIN_VOTES][:CANDIDATES]
+                rows, votes, _ = self._feat.vote(qf.desc[:QUERY_LOOKUPS], VOTE_K)
+            cands = [int(o) for o in rows[votes >= MIN_VOTES][:CANDIDATES]]
             n_cand = len(cands)
             if cands:
                 with Session(self.engine) as s:

@@ -147,7 +147,7 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
     kps, desc = orb.detectAndCompute(gray, None)
     if desc is None or not kps:
         return Features.empty((w, h))
-    xy = cv2.KeyPoint_convert(kps).astype(np.float32, copy=False).reshape(-1, 2)
+    xy = cv2.KeyPoint_convert(kps).astype(np.float32, copy=False).reshape(-1, 2)  # type: ignore[attr-defined]
     resp = np.fromiter((k.response for k in kps), dtype=np.float32, count=len(kps))
     cell = (np.minimum((xy[:, 1] * grid / h).astype(np.int64), grid - 1) * grid
             + np.minimum((xy[:, 0] * grid / w).astype(np.int64), grid - 1))
