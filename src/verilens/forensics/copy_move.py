@@ -12,7 +12,6 @@ from typing import Any
 
 import cv2
 import numpy as np
-from scipy import ndimage
 
 from ..imaging import root_sift
 
@@ -210,28 +209,51 @@ def _drop_self(dist: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.take_along_axis(dist, order, 1), np.take_along_axis(idx, order, 1)
 
 
-def _local_ncc(a: np.ndarray, b: np.ndarray, win: int, min_std: float) -> np.ndarray:
-    """Normalised cross-correlation of two images over a sliding window (NaN where flat)."""
-    k = (win, win)
-    ma = cv2.boxFilter(a, cv2.CV_32F, k)
-    mb = cv2.boxFilter(b, cv2.CV_32F, k)
-    va = cv2.boxFilter(a * a, cv2.CV_32F, k) - ma * ma
-    vb = cv2.boxFilter(b * b, cv2.CV_32F, k) - mb * mb
-    cab = cv2.boxFilter(a * b, cv2.CV_32F, k) - ma * mb
-    sa, sb = np.sqrt(np.maximum(va, 0)), np.sqrt(np.maximum(vb, 0))
-    ncc = cab / np.maximum(sa * sb, 1e-6)
-    ncc[(sa < min_std) | (sb < min_std)] = np.nan
-    return ncc
+class _Correlator:
+    """Local normalised correlation of a picture with warped copies of itself.
+
+    The window statistics of the picture are computed once and shared by every map.
+    """
+
+    def __init__(self, img: np.ndarray, win: int, min_std: float) -> None:
+        self.img, self.k, self.min_std = img, (win, win), min_std
+        self.mean = cv2.boxFilter(img, cv2.CV_32F, self.k)
+        self.std = np.sqrt(np.maximum(cv2.boxFilter(img * img, cv2.CV_32F, self.k) - self.mean * self.mean, 0))
+        h, w = img.shape
+        self.yy, self.xx = np.mgrid[0:h, 0:w].astype(np.float32)
+
+    def __call__(self, M: np.ndarray, min_shift: float = 0.0) -> np.ndarray:
+        """Correlation of every pixel's window with the window the map ``M`` says it came from.
+
+        NaN where either window is flat, where the source falls outside the picture, and
+        where the map moves a pixel by less than ``min_shift`` (compared with itself).
+        """
+        img = self.img
+        h, w = img.shape
+        b = cv2.warpAffine(img, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
+                           borderValue=np.nan)
+        invalid = np.isnan(b)
+        b[invalid] = 0.0
+        mb = cv2.boxFilter(b, cv2.CV_32F, self.k)
+        sb = np.sqrt(np.maximum(cv2.boxFilter(b * b, cv2.CV_32F, self.k) - mb * mb, 0))
+        ncc = (cv2.boxFilter(img * b, cv2.CV_32F, self.k) - self.mean * mb) / np.maximum(self.std * sb, 1e-6)
+        invalid |= (self.std < self.min_std) | (sb < self.min_std)
+        if min_shift > 0:
+            inv = cv2.invertAffineTransform(M)
+            ex = inv[0, 0] * self.xx + inv[0, 1] * self.yy + (inv[0, 2] - self.xx)
+            ey = inv[1, 0] * self.xx + inv[1, 1] * self.yy + (inv[1, 2] - self.yy)
+            invalid |= ex * ex + ey * ey < min_shift * min_shift
+        ncc[invalid] = np.nan
+        return ncc
 
 
-def _map_ncc(img: np.ndarray, M: np.ndarray, win: int, min_std: float) -> np.ndarray:
-    """Correlation of every pixel's window with the window the map ``M`` says it came from."""
-    h, w = img.shape
-    warped = cv2.warpAffine(img, M, (w, h), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT,
-                            borderValue=np.nan)
-    ncc = _local_ncc(img, np.nan_to_num(warped, nan=0.0), win, min_std)
-    ncc[np.isnan(warped)] = np.nan
-    return ncc
+def _fill_holes(mask: np.ndarray) -> np.ndarray:
+    """``mask`` with every background area not connected to the border filled."""
+    h, w = mask.shape
+    pad = np.zeros((h + 2, w + 2), np.uint8)
+    pad[1:-1, 1:-1] = mask.astype(np.uint8) * 2
+    cv2.floodFill(pad, None, (0, 0), 1, flags=4)
+    return pad[1:-1, 1:-1] != 1
 
 
 def _refine(img: np.ndarray, M: np.ndarray, region: np.ndarray, iterations: int = 12) -> np.ndarray | None:
@@ -303,13 +325,15 @@ def _gauss_newton(img: np.ndarray, M: np.ndarray, ys: np.ndarray, xs: np.ndarray
 
 
 def _regions_at(mask: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
-    """The connected regions of ``mask`` that contain any of the points (x, y)."""
-    lab, nl = ndimage.label(mask)
-    if nl == 0:
-        return np.zeros_like(mask)
+    """The connected regions (4-connected) of ``mask`` that contain any of the points (x, y)."""
+    nl, lab = cv2.connectedComponents(mask.astype(np.uint8), connectivity=4)
     hit = np.unique(lab[y, x])
     hit = hit[hit > 0]
-    return np.isin(lab, hit) if hit.size else np.zeros_like(mask)
+    if nl <= 1 or hit.size == 0:
+        return np.zeros(mask.shape, bool)
+    keep = np.zeros(nl, bool)
+    keep[hit] = True
+    return keep[lab]
 
 
 def _bbox(mask: np.ndarray, inv_scale: float) -> tuple[int, int, int, int]:
@@ -337,36 +361,30 @@ class _Verified:
     median_ncc: float
 
 
-def _verify(img: np.ndarray, M: np.ndarray, dpts: np.ndarray, p: CopyMoveParams) -> _Verified | str:
+def _verify(corr: _Correlator, M: np.ndarray, dpts: np.ndarray, p: CopyMoveParams) -> _Verified | str:
     """Dense verification of one map: the copied region, or the reason there is none."""
-    h, w = img.shape
+    h, w = corr.img.shape
     dx = np.clip(np.round(dpts[:, 0]).astype(int), 0, w - 1)
     dy = np.clip(np.round(dpts[:, 1]).astype(int), 0, h - 1)
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-
-    def candidates(M: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-        inv = cv2.invertAffineTransform(M)
-        shift = np.hypot(inv[0, 0] * xx + inv[0, 1] * yy + inv[0, 2] - xx, inv[1, 0] * xx + inv[1, 1] * yy + inv[1, 2] - yy)
-        ncc = _map_ncc(img, M, p.ncc_window, p.min_std)
-        ncc[shift < p.min_shift / 2] = np.nan  # a pixel compared with itself or its neighbours
-        return np.nan_to_num(ncc, nan=0.0) >= level, ncc
-
+    near = p.min_shift / 2  # a pixel compared with itself or its neighbours says nothing
     # 1. seed: pixels around the inliers that the keypoint map already correlates
-    seed = _regions_at(candidates(M, p.seed_ncc)[0], dx, dy)
+    ncc = corr(M, near)
+    seed = _regions_at(ncc >= p.seed_ncc, dx, dy)
     if not seed.any():
         return "no correlated pixels at the matched keypoints"
     # 2. the keypoint map is only as precise as the keypoints: refine it densely on the
     # seed, and keep whichever map correlates more pixels
-    cand, ncc = candidates(M, p.ncc_threshold)
-    refined = _refine(img, M, seed)
+    cand = ncc >= p.ncc_threshold
+    refined = _refine(corr.img, M, seed)
     if refined is not None and _plausible(refined) and (np.linalg.det(refined[:, :2]) < 0) == (np.linalg.det(M[:, :2]) < 0):
-        cand_r, ncc_r = candidates(refined, p.ncc_threshold)
+        ncc_r = corr(refined, near)
+        cand_r = ncc_r >= p.ncc_threshold
         if cand_r.sum() > cand.sum():
             M, cand, ncc = refined, cand_r, ncc_r
-    cand = ndimage.binary_closing(cand, structure=np.ones((5, 5), bool), iterations=1)
-    cand = ndimage.binary_fill_holes(cand)
-    cand = ndimage.binary_opening(cand, structure=np.ones((3, 3), bool))
-    core = _regions_at(cand, dx, dy)
+    c8 = cv2.morphologyEx(cand.astype(np.uint8), cv2.MORPH_CLOSE, np.ones((5, 5), np.uint8))
+    c8 = _fill_holes(c8).astype(np.uint8)
+    c8 = cv2.morphologyEx(c8, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    core = _regions_at(c8 > 0, dx, dy)
     if not core.any():
         return "no correlated region at the matched keypoints"
     inside = ncc[core]
@@ -378,11 +396,11 @@ def _verify(img: np.ndarray, M: np.ndarray, dpts: np.ndarray, p: CopyMoveParams)
     return _Verified(M, dst, src, med)
 
 
-def _periodic(img: np.ndarray, M: np.ndarray, dst: np.ndarray, p: CopyMoveParams) -> bool:
+def _periodic(corr: _Correlator, M: np.ndarray, dst: np.ndarray, p: CopyMoveParams) -> bool:
     """Periodic texture matches itself two steps back along the map, and one step on; a clone does not."""
     M3 = np.vstack([M, [0.0, 0.0, 1.0]])
     for step in ((M3 @ M3)[:2], cv2.invertAffineTransform(M)):
-        vals = _map_ncc(img, step, p.ncc_window, p.min_std)[dst]
+        vals = corr(step)[dst]
         vals = vals[np.isfinite(vals)]
         if vals.size > 0.3 * dst.sum() and float(np.median(vals)) > p.periodic_ncc:
             return True
@@ -485,6 +503,7 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
     # (rotated, scaled, shifted by a fraction of a pixel) differs from its source mostly at
     # the finest scale, natural look-alikes at every scale
     workf = cv2.GaussianBlur(work.astype(np.float32), (0, 0), 1.0)
+    corr = _Correlator(workf, p.ncc_window, p.min_std)
     t2 = time.perf_counter()
     union = np.zeros((h, w), dtype=bool)
     inv = 1.0 / scale
@@ -523,13 +542,13 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
                 continue  # a mirrored match must give a reflecting map, and vice versa
             # destination keypoints of the inliers (whichever direction fitted)
             dpts = np.where(fwd[pair_in, None], pts[used[:, 1]], pts[used[:, 0]])
-            v = _verify(workf, M, dpts, p)
+            v = _verify(corr, M, dpts, p)
             if isinstance(v, str):
                 continue
             frac = float(v.dst.mean())
             if frac < p.min_region_frac or v.median_ncc < p.min_median_ncc:
                 continue
-            if _periodic(workf, v.matrix, v.dst, p):
+            if _periodic(corr, v.matrix, v.dst, p):
                 res.rejected_periodic += 1
                 continue
             union |= v.dst | v.src
