@@ -77,3 +77,40 @@ def test_deadline_stops_early() -> None:
     fg = copy_move(_textured(), rng, size_frac=0.25)
     res = detect_copy_move(_recompress(fg.rgb), deadline=lambda: True)
     assert res.stopped_early and not res.clones
+
+
+def test_keypoint_selection_keeps_the_strongest_and_spreads_the_rest() -> None:
+    from verilens.forensics.copy_move import _select
+
+    rng = np.random.default_rng(0)
+    # 900 strong keypoints crowded in one corner cell, 100 weak ones spread over the picture
+    pts = np.vstack([rng.uniform(0, 30, (900, 2)), rng.uniform(0, 320, (100, 2))]).astype(np.float32)
+    resp = np.r_[rng.uniform(1, 2, 900), rng.uniform(0, 0.5, 100)].astype(np.float32)
+    keep = _select(pts, resp, n=200, strong=100, cell=32)
+    assert keep.size == 200 and np.unique(keep).size == 200
+    assert set(np.argsort(-resp)[:100]) <= set(keep.tolist())  # the strongest are all kept
+    # the spread half reaches the weak keypoints outside the crowded cell
+    assert (keep >= 900).sum() >= 50
+
+
+def test_dense_refinement_recovers_a_subpixel_map() -> None:
+    import cv2
+
+    from verilens.forensics.copy_move import _refine
+
+    img = cv2.GaussianBlur(_textured(300, 400, seed=2)[..., 0].astype(np.float32), (0, 0), 1.5)
+    true = np.array([[0.96, -0.26, 140.0], [0.26, 0.96, 20.0]])  # rotation 15°, scale ~1
+    start = true + np.array([[0.01, 0.005, 0.9], [-0.005, 0.01, -0.7]])  # a keypoint-grade guess
+    region = np.zeros(img.shape, bool)
+    region[120:200, 200:280] = True
+    # make the region a copy under ``true`` so that the refined map must come back to it
+    warped = cv2.warpAffine(img, true, (400, 300), flags=cv2.INTER_CUBIC)
+    img = np.where(region, warped, img).astype(np.float32)
+    out = _refine(img, start, region)
+    assert out is not None
+    ys, xs = np.nonzero(region)
+    pts = np.stack([xs, ys, np.ones_like(xs)], 1).astype(np.float64)
+    inv_t, inv_o = cv2.invertAffineTransform(true), cv2.invertAffineTransform(out)
+    err = np.abs(pts @ inv_t.T - pts @ inv_o.T).max()
+    err0 = np.abs(pts @ inv_t.T - pts @ cv2.invertAffineTransform(start).T).max()
+    assert err < 0.2 < err0

@@ -381,7 +381,7 @@ CM = CopyMoveParams()
 @register(
     "forensics.copy_move",
     Question.MANIPULATION,
-    version="1",
+    version="2",
     budget_s=20,
     parameters=CM.to_dict(),
     caveat=(

@@ -425,20 +425,29 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
 
     Notes
     -----
-    1. Downscale to ``max_side`` and detect at most ``max_keypoints`` SIFT keypoints
-       (RootSIFT descriptors). 2. Match every keypoint against all others with the
-       generalised 2-NN test, and against the mirrored descriptors of all others (a
-       permutation of the SIFT bins) for flipped copies. 3. Geometric verification: RANSAC
-       affine fits (``cv2.estimateAffine2D``) one model at a time on the pairs (both
-       directions), removing each model's inliers; implausible maps (strong shear, scale
-       outside 0.5..2) are rejected. 4. Dense verification: the picture is warped by each
-       model and compared with itself by local normalised correlation; correlated pixels
-       connected to the inliers form the destination, and the inverse map gives the source.
+    1. Downscale to ``max_side``; detect SIFT keypoints at a low contrast threshold and
+       keep at most ``max_keypoints``: the strongest ``strong_share`` of them, the rest
+       spread evenly over the picture so that weakly textured objects keep keypoints
+       (RootSIFT descriptors). 2. Match every keypoint against all others (exact k-NN,
+       faiss) with the generalised 2-NN test [1]_, and the mirrored descriptor of every
+       keypoint (a permutation of the SIFT bins) against all others for flipped copies; a
+       keypoint never matches itself. 3. Geometric verification: RANSAC similarity fits one
+       model at a time on the pairs (both directions), removing each model's inliers;
+       implausible maps (strong shear, scale outside 0.5..2) are rejected. 4. Dense
+       verification [3]_: the picture is warped by each map and compared with itself by
+       local normalised correlation; the map is then refined on the correlated seed by
+       Gauss-Newton alignment of a similarity with gain and offset (the correlation that
+       ECC [4]_ maximises), kept when it correlates more pixels; correlated pixels
+       connected to the inliers, grown by half a correlation window, form the
+       destination, and the inverse map gives the source. Guards: a median correlation
+       near 1 inside the destination, and no periodic self-similarity along the map.
        Limits: flat or very small copied regions have too few keypoints (reported as
-       inconclusive when the whole picture has little texture); naturally repeated
-       structures (windows, tiles, text) can match each other, which the dense correlation
-       threshold only partly separates from true clones; heavy recompression, blur, noise
-       or strong scaling lower the correlation and shrink the mask.
+       inconclusive when the whole picture has little texture), and a copy's flat parts
+       (sky, walls) correlate with nothing and stay out of the mask; naturally repeated
+       structures (windows, tiles, text, symmetric objects) can match each other, which
+       the correlation and periodicity guards only partly separate from true clones; heavy
+       recompression, blur, noise or strong scaling lower the correlation and shrink the
+       mask.
 
     References
     ----------
@@ -449,6 +458,8 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
        object retrieval" (RootSIFT), CVPR 2012.
     .. [3] V. Christlein, C. Riess, J. Jordan, C. Riess, E. Angelopoulou, "An evaluation of
        popular copy-move forgery detection approaches", IEEE TIFS 7(6), 1841-1854, 2012.
+    .. [4] G. D. Evangelidis, E. Z. Psarakis, "Parametric image alignment using enhanced
+       correlation coefficient maximization", IEEE TPAMI 30(10), 1858-1865, 2008.
     """
     p = params or CopyMoveParams()
     t0 = time.perf_counter()
