@@ -59,16 +59,21 @@ from .hashing import (
 )
 from .index import SIG_MAX_BITS, BinaryIndex, DescriptorIndex, feature_index_for, pdq_index_for
 
-#: Longer side (px) of the copy described with keypoints on the archive side.
+#: Longer side (px) of the archive side's working copy (thumbnail, PDQ input).
 HASH_SIDE = 384
+#: Longer side (px) of the copy described with keypoints on the archive side, and the
+#: FAST corner threshold there (grey levels).
+FEATURE_SIDE = 320
+FEATURE_FAST_THRESHOLD = 16
 #: Keypoints stored per archived picture (in the catalog, for verification) and indexed
 #: (their words and signatures, for proposing candidates).
 FEATURES_STORED = 256
 #: Query side: longer side (px) and number of keypoints described.
 QUERY_SIDE = 768
 QUERY_FEATURES = 400
-#: Longer side (px) of the query copy described with keypoints: close to HASH_SIDE, so
-#: that a crop is seen at a scale ORB's pyramid covers on both sides.
+#: Longer side (px) of the query copy described with keypoints: close to FEATURE_SIDE, so
+#: that a crop (magnified) and a screenshot (reduced) are both seen at scales ORB's
+#: 8-level pyramid covers.
 QUERY_FEATURE_SIDE = 384
 #: Query keypoints are spread over a QUERY_GRID x QUERY_GRID grid, picked from
 #: QUERY_OVERSAMPLE times as many detections (so overlays do not take them all).
@@ -87,7 +92,7 @@ TRAIN_PER_WORD = 16
 
 SEARCH_PARAMETERS = {
     "pdq_threshold_bits": PDQ_MATCH_THRESHOLD, "pdq_min_quality": PDQ_MIN_QUALITY,
-    "min_inliers": MIN_INLIERS, "hash_side_px": HASH_SIDE, "query_side_px": QUERY_SIDE,
+    "min_inliers": MIN_INLIERS, "feature_side_px": FEATURE_SIDE, "query_side_px": QUERY_SIDE,
     "query_feature_side_px": QUERY_FEATURE_SIDE,
     "features_stored_and_indexed": FEATURES_STORED,
     "query_features": QUERY_FEATURES, "query_lookups": QUERY_LOOKUPS, "signature_max_bits": SIG_MAX_BITS, "candidates": CANDIDATES,
@@ -131,7 +136,7 @@ def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
 def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPicture:
     """PDQ hash and stored keypoints of one picture.
 
-    The picture is reduced to :data:`HASH_SIDE` for keypoints (PDQ reduces it to 64 x 64).
+    The picture is reduced to :data:`FEATURE_SIDE` for keypoints (PDQ reduces it to 64 x 64).
 
     Parameters
     ----------
@@ -145,7 +150,7 @@ def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPi
         arr = np.repeat(arr[:, :, None], 3, axis=2)
     arr = _shrink(np.ascontiguousarray(arr[:, :, :3]), HASH_SIDE)
     ph = pdq_hash(arr)
-    feats = extract_features(arr, max_side=HASH_SIDE, n_keep=FEATURES_STORED)
+    feats = extract_features(arr, max_side=FEATURE_SIDE, n_keep=FEATURES_STORED, fast_threshold=FEATURE_FAST_THRESHOLD)
     return HashedPicture(ph.bits, ph.quality, feats.to_bytes() if len(feats) else None,
                          None if frame_time_s is None else float(frame_time_s))
 
