@@ -742,7 +742,7 @@ class Archive:
             "index": {"pdq": {"kind": self._pdq.kind, "entries": self._pdq.ntotal,
                               "memory_bytes": self._pdq.memory_bytes()},
                       "features": {"kind": self._feat.kind, "entries": self._feat.ntotal,
-                                   "memory_bytes": self._feat.memory_bytes()},
+                                   "words": self._feat.n_words, "memory_bytes": self._feat.memory_bytes()},
                       "path": str(self.index_dir)},
         }
 
