@@ -381,16 +381,18 @@ CM = CopyMoveParams()
 @register(
     "forensics.copy_move",
     Question.MANIPULATION,
-    version="2",
+    version="3",
     budget_s=20,
     parameters=CM.to_dict(),
     caveat=(
         "How to read: regions that appear twice in the picture, also rotated, scaled or mirrored, "
         "are matched by keypoints, checked with a geometric model and then pixel by pixel; the mask "
         "marks both the source and the copy (which is which cannot be told). What it cannot show: "
-        "copies of flat areas (sky, walls) or very small copies have too few keypoints; naturally "
-        "repeated objects (windows, tiles, crowds) can match and need a human look; heavy blur or "
-        "recompression shrinks the mask."
+        "copies of flat areas (sky, walls) or very small copies have too few keypoints; regions that "
+        "agree only along edges, lines or stripes (window frames, text strokes, symmetric outlines) "
+        "are not counted, so a copy of purely striped content is missed; naturally repeated objects "
+        "(windows, tiles, crowds) and identical glyphs of burnt-in text can still match and need a "
+        "human look; heavy blur or recompression shrinks the mask."
     ),
 )
 def copy_move_check(ctx: Context) -> Finding:
@@ -398,7 +400,7 @@ def copy_move_check(ctx: Context) -> Finding:
     res = detect_copy_move(gray, CM, deadline=lambda: time.monotonic() > ctx.deadline - 1.0)
     details: dict[str, Any] = {"keypoints": res.keypoints, "candidate_matches": res.matches,
                                "working_scale": round(res.scale, 4), "clones": [c.to_dict() for c in res.clones],
-                               "rejected_periodic": res.rejected_periodic,
+                               "rejected_periodic": res.rejected_periodic, "rejected_edges": res.rejected_edges,
                                "timings_s": {k: round(v, 3) for k, v in res.timings.items()}}
     if res.clones:
         art = ctx.save_image("mask", res.mask, ArtifactKind.MASK, "Copied pixels (source and destination)")

@@ -8,6 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import cv2
@@ -67,7 +68,15 @@ class CopyMoveParams:
         Pictures smaller than ``max_side`` are enlarged by up to this factor first.
     min_median_ncc : float
         Median correlation inside the destination needed to report it: copied pixels
-        correlate almost perfectly, natural look-alikes (symmetric objects) less.
+        correlate almost perfectly, natural look-alikes (symmetric objects) less. It must
+        hold both over the whole destination and over its two-dimensionally textured
+        windows alone (see ``min_eig_ratio``).
+    min_eig_ratio : float
+        A correlation window is two-dimensionally textured when the smaller eigenvalue of
+        its structure tensor is at least this share of the larger one; 0.05 is the
+        Harris-Stephens corner condition det - k trace^2 > 0 with k = 0.045. Only such
+        windows pin a map in both directions: along an edge, a line or a stripe any shift
+        correlates (the aperture problem).
     periodic_ncc : float
         A candidate whose destination also correlates above this with the content two
         steps back along the map is periodic texture, not a clone, and is dropped.
@@ -93,6 +102,7 @@ class CopyMoveParams:
     max_upscale: float = 1.6
     periodic_ncc: float = 0.7
     min_median_ncc: float = 0.96
+    min_eig_ratio: float = 0.05
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -109,6 +119,7 @@ class CloneMatch:
     mean_ncc: float
     src_bbox: tuple[int, int, int, int]
     dst_bbox: tuple[int, int, int, int]
+    median_ncc_2d: float = 0.0  # over the two-dimensionally textured windows of the destination
 
     def to_dict(self) -> dict[str, Any]:
         a = self.matrix[:, :2]
@@ -119,7 +130,7 @@ class CloneMatch:
                 "rotation_deg": round(angle, 1), "shift_px": [round(float(self.matrix[0, 2]), 1),
                                                              round(float(self.matrix[1, 2]), 1)],
                 "matrix": np.round(self.matrix, 4).tolist(), "destination_frac": round(self.dst_frac, 5),
-                "median_ncc": round(self.mean_ncc, 3),
+                "median_ncc": round(self.mean_ncc, 3), "median_ncc_textured": round(self.median_ncc_2d, 3),
                 "source_bbox_xywh": list(self.src_bbox), "destination_bbox_xywh": list(self.dst_bbox)}
 
 
@@ -141,6 +152,11 @@ class CopyMoveResult:
         Too few keypoints to speak.
     stopped_early : bool
         The time budget ran out before every model was verified.
+    rejected_periodic : int
+        Candidates dropped as periodic texture.
+    rejected_edges : int
+        Candidates that correlate well only along edges, lines or stripes (their
+        two-dimensionally textured windows do not agree).
     timings : dict
     """
 
@@ -152,6 +168,7 @@ class CopyMoveResult:
     low_texture: bool = False
     stopped_early: bool = False
     rejected_periodic: int = 0
+    rejected_edges: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -221,6 +238,17 @@ class _Correlator:
         self.std = np.sqrt(np.maximum(cv2.boxFilter(img * img, cv2.CV_32F, self.k) - self.mean * self.mean, 0))
         h, w = img.shape
         self.yy, self.xx = np.mgrid[0:h, 0:w].astype(np.float32)
+
+    @cached_property
+    def eig_ratio(self) -> np.ndarray:
+        """Smaller over larger eigenvalue of every window's structure tensor (0: an edge, 1: isotropic)."""
+        gx = cv2.Sobel(self.img, cv2.CV_32F, 1, 0, ksize=3)
+        gy = cv2.Sobel(self.img, cv2.CV_32F, 0, 1, ksize=3)
+        jxx, jyy, jxy = (cv2.boxFilter(a, cv2.CV_32F, self.k) for a in (gx * gx, gy * gy, gx * gy))
+        half = 0.5 * (jxx + jyy)
+        disc = np.sqrt(0.25 * (jxx - jyy) ** 2 + jxy * jxy)
+        out: np.ndarray = (half - disc) / np.maximum(half + disc, 1e-6)
+        return out
 
     def __call__(self, M: np.ndarray, min_shift: float = 0.0) -> np.ndarray:
         """Correlation of every pixel's window with the window the map ``M`` says it came from.
@@ -359,6 +387,12 @@ class _Verified:
     dst: np.ndarray  # bool mask, working scale
     src: np.ndarray
     median_ncc: float
+    median_ncc_2d: float  # over the two-dimensionally textured windows only
+
+
+def _median(values: np.ndarray) -> float:
+    values = values[np.isfinite(values)]
+    return float(np.median(values)) if values.size else 0.0
 
 
 def _verify(corr: _Correlator, M: np.ndarray, dpts: np.ndarray, p: CopyMoveParams) -> _Verified | str:
@@ -387,13 +421,12 @@ def _verify(corr: _Correlator, M: np.ndarray, dpts: np.ndarray, p: CopyMoveParam
     core = _regions_at(c8 > 0, dx, dy)
     if not core.any():
         return "no correlated region at the matched keypoints"
-    inside = ncc[core]
-    inside = inside[np.isfinite(inside)]
-    med = float(np.median(inside)) if inside.size else 0.0
+    med = _median(ncc[core])
+    med_2d = _median(ncc[core & (corr.eig_ratio >= p.min_eig_ratio)])
     # every pixel of a well-correlated window was copied: grow the region by half a window
     dst = cv2.dilate(core.astype(np.uint8), np.ones((p.ncc_window, p.ncc_window), np.uint8)) > 0
     src = cv2.warpAffine(dst.astype(np.uint8), cv2.invertAffineTransform(M), (w, h), flags=cv2.INTER_NEAREST) > 0
-    return _Verified(M, dst, src, med)
+    return _Verified(M, dst, src, med, med_2d)
 
 
 def _periodic(corr: _Correlator, M: np.ndarray, dst: np.ndarray, p: CopyMoveParams) -> bool:
@@ -440,12 +473,22 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
        ECC [4]_ maximises), kept when it correlates more pixels; correlated pixels
        connected to the inliers, grown by half a correlation window, form the
        destination, and the inverse map gives the source. Guards: a median correlation
-       near 1 inside the destination, and no periodic self-similarity along the map.
+       near 1 inside the destination, also over its two-dimensionally textured windows
+       alone, and no periodic self-similarity along the map. The second guard answers the
+       aperture problem: a window whose structure tensor [5]_ has one small eigenvalue
+       (an edge, a line, a stripe) correlates under any shift along it, so look-alikes
+       matched along window frames, ledges, outlines or strokes correlate well there; only
+       windows whose smaller eigenvalue is at least ``min_eig_ratio`` of the larger (a
+       corner by the Harris-Stephens condition [6]_) pin the map in both directions, and
+       in a look-alike these disagree.
        Limits: flat or very small copied regions have too few keypoints (reported as
        inconclusive when the whole picture has little texture), and a copy's flat parts
        (sky, walls) correlate with nothing and stay out of the mask; naturally repeated
        structures (windows, tiles, text, symmetric objects) can match each other, which
-       the correlation and periodicity guards only partly separate from true clones; heavy
+       the guards only partly separate from true clones: pixel-identical repeats such as
+       the glyphs of a burnt-in caption are copies in every sense these tests can measure
+       and are reported; a clone of purely one-dimensional content (a piece of a striped
+       or corrugated surface with nothing else in it) is dropped with the look-alikes; heavy
        recompression, blur, noise or strong scaling lower the correlation and shrink the
        mask.
 
@@ -460,6 +503,9 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
        popular copy-move forgery detection approaches", IEEE TIFS 7(6), 1841-1854, 2012.
     .. [4] G. D. Evangelidis, E. Z. Psarakis, "Parametric image alignment using enhanced
        correlation coefficient maximization", IEEE TPAMI 30(10), 1858-1865, 2008.
+    .. [5] J. Shi, C. Tomasi, "Good features to track", CVPR 1994, 593-600.
+    .. [6] C. Harris, M. Stephens, "A combined corner and edge detector", Alvey Vision
+       Conference 1988, 147-151.
     """
     p = params or CopyMoveParams()
     t0 = time.perf_counter()
@@ -559,6 +605,9 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
             frac = float(v.dst.mean())
             if frac < p.min_region_frac or v.median_ncc < p.min_median_ncc:
                 continue
+            if v.median_ncc_2d < p.min_median_ncc:
+                res.rejected_edges += 1
+                continue
             if _periodic(corr, v.matrix, v.dst, p):
                 res.rejected_periodic += 1
                 continue
@@ -566,7 +615,7 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
             Mfull = v.matrix.astype(np.float64).copy()
             Mfull[:, 2] *= inv
             res.clones.append(CloneMatch(Mfull, n_in, mirrored, frac, v.median_ncc, _bbox(v.src, inv),
-                                         _bbox(v.dst, inv)))
+                                         _bbox(v.dst, inv), v.median_ncc_2d))
         if res.stopped_early:
             break
     timings["verification_s"] = time.perf_counter() - t2
