@@ -114,8 +114,9 @@ def error_level_analysis(rgb: np.ndarray, quality: int = 90, block: int = 16,
         blocks = np.array([[float(diff.mean())]], dtype=np.float32)
         tex = np.array([[float(texture.mean())]], dtype=np.float32)
     else:
-        blocks = diff[: hb * block, : wb * block].reshape(hb, block, wb, block).mean(axis=(1, 3))
-        tex = texture[: hb * block, : wb * block].reshape(hb, block, wb, block).mean(axis=(1, 3))
+        # block means: OpenCV's area resize by a whole factor (several times faster than numpy)
+        blocks = cv2.resize(diff[: hb * block, : wb * block], (wb, hb), interpolation=cv2.INTER_AREA)
+        tex = cv2.resize(texture[: hb * block, : wb * block], (wb, hb), interpolation=cv2.INTER_AREA)
     rel = np.log((blocks + 0.5) / (tex + 2.0))
     med = float(np.median(rel))
     mad = float(np.median(np.abs(rel - med))) * 1.4826
