@@ -24,8 +24,9 @@ from .hashing import PDQ_MATCH_THRESHOLD
 PDQ_FLAT_MAX = 250_000
 #: Descriptors per visual word the vocabulary is sized for (about 2,000 at any archive size).
 WORD_LOAD = 2000
-#: Vocabulary branching (coarse cells, and fine cells per coarse cell) at most: 65,536 words.
-MAX_BRANCH = 256
+#: Vocabulary branching (coarse cells, and fine cells per coarse cell) at most: 262,144
+#: words, enough for ~2,000 descriptors per word up to about 2 million pictures.
+MAX_BRANCH = 512
 #: Coarse cells, and fine cells within each, looked up per query descriptor (2 x 2 words).
 PROBE_COARSE = 2
 PROBE_FINE = 2
@@ -288,7 +289,7 @@ class DescriptorIndex:
     their crops and screenshots). New entries go to a small side list, merged into the
     grouped arrays once it holds an eighth of them. A vocabulary of one word is an
     exhaustive signature scan (small archives). Word lists grow past ~2,000 entries only
-    beyond 65,536 words (about 500,000 pictures).
+    beyond 262,144 words (about 2 million pictures).
 
     References
     ----------
@@ -402,7 +403,7 @@ class DescriptorIndex:
             return
         if own.min() < 0 or own.max() >= 2**31:
             raise ValueError("catalog rows out of range")
-        words = self.assign(x)[:, 0].astype(np.uint16)
+        words = self.assign(x)[:, 0].astype(np.uint32)
         self._side.append((words, own.astype(np.int32), self.signature(x)))
         self._side_n += x.shape[0]
         self._side_csr = None
@@ -444,7 +445,7 @@ class DescriptorIndex:
     def _groups(self) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
         if self._side and self._side_csr is None:
             words = np.concatenate([w for w, _, _ in self._side])
-            order = np.argsort(words, kind="stable")  # radix sort on uint16
+            order = np.argsort(words, kind="stable")
             offsets = np.zeros(self.n_words + 1, np.int64)
             np.cumsum(np.bincount(words, minlength=self.n_words), out=offsets[1:])
             self._side_csr = (offsets, np.concatenate([i for _, i, _ in self._side])[order],
@@ -463,7 +464,9 @@ class DescriptorIndex:
             Query descriptors.
         per_descriptor : int
             Each query descriptor votes for at most this many rows (those whose nearest
-            signature is closest), once each.
+            signature is closest), once each. Matches beyond the distance at which a
+            query descriptor already has this many are dropped before rows are told
+            apart, so a row matched twice by one descriptor can leave it a vote short.
         max_bits : int
             Signature distance (of 64 bits) that counts as a match.
         p1, p2 : int
@@ -522,6 +525,13 @@ class DescriptorIndex:
         qi = np.concatenate(qi_all)
         row = np.concatenate(row_all).astype(np.int64)
         d = np.concatenate(d_all)
+        # only the closest matches of each query descriptor can vote: drop those beyond the
+        # distance at which it already has ``per_descriptor`` of them (ties kept)
+        levels = int(max_bits) + 1
+        cum = np.cumsum(np.bincount(qi * levels + d, minlength=q.shape[0] * levels).reshape(-1, levels), axis=1)
+        cutoff = np.minimum((cum < per_descriptor).sum(axis=1), levels - 1)
+        near = d <= cutoff[qi]
+        qi, row, d = qi[near], row[near], d[near]
         # one vote per (query descriptor, row), from its closest entry; then the closest
         # ``per_descriptor`` rows of each query descriptor (sorts on packed int64 keys)
         key = np.sort((qi << 38) | (row << 7) | d.astype(np.int64))
@@ -579,7 +589,7 @@ def feature_index_for(n: int, sample: np.ndarray | None = None) -> DescriptorInd
 
     Notes
     -----
-    ``k x k`` words with ``k = ceil(sqrt(n / WORD_LOAD))`` (at most 256 x 256), so that a
+    ``k x k`` words with ``k = ceil(sqrt(n / WORD_LOAD))`` (at most 512 x 512), so that a
     word holds about :data:`WORD_LOAD` descriptors: a query reads ~ :data:`PROBE_COARSE` x
     :data:`PROBE_FINE` x 2,000 signatures per descriptor whatever the archive size. One word
     (an exhaustive signature scan) up to :data:`WORD_LOAD` descriptors or without a sample.
