@@ -82,3 +82,27 @@ def root_sift(descriptors: np.ndarray) -> np.ndarray:
     d = np.asarray(descriptors, dtype=np.float32).copy()
     d /= np.maximum(d.sum(axis=1, keepdims=True), 1e-7)
     return np.sqrt(d)
+
+
+def round_robin(cells: np.ndarray, response: np.ndarray) -> np.ndarray:
+    """Keypoint indices taken round-robin over cells, each cell's strongest first.
+
+    Every cell's strongest keypoint comes before any cell's second, and so on; within one
+    round, stronger first. Any prefix of the result is therefore spread over the picture
+    rather than gathered where texture is strongest.
+
+    Parameters
+    ----------
+    cells : ndarray, shape (n,), int
+        Cell id of each keypoint.
+    response : ndarray, shape (n,)
+        Detector response (higher is stronger).
+    """
+    response = np.asarray(response)
+    order = np.argsort(-response, kind="stable")
+    grouped_cells = cells[order]
+    by_cell = np.argsort(grouped_cells, kind="stable")
+    sorted_cells = grouped_cells[by_cell]
+    rank = np.empty(len(cells), np.int64)
+    rank[order[by_cell]] = np.arange(len(cells)) - np.searchsorted(sorted_cells, sorted_cells, side="left")
+    return np.lexsort((-response, rank))

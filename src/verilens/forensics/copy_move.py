@@ -14,7 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from ..imaging import root_sift
+from ..imaging import root_sift, round_robin
 
 #: Descriptor index permutation that turns a SIFT descriptor into the descriptor of the
 #: horizontally mirrored patch (OpenCV layout: 4 rows x 4 columns x 8 orientation bins,
@@ -199,12 +199,7 @@ def _select(pts: np.ndarray, response: np.ndarray, n: int, strong: int, cell: in
     head, rest = by_resp[:strong], by_resp[strong:]
     ncols = int(pts[:, 0].max() // cell) + 1
     cid = (pts[rest, 1] // cell).astype(np.int64) * ncols + (pts[rest, 0] // cell).astype(np.int64)
-    order = np.argsort(cid, kind="stable")  # by cell, strongest first within a cell (rest is sorted)
-    cs = cid[order]
-    first = np.r_[0, np.nonzero(np.diff(cs))[0] + 1]
-    rank = np.empty(len(rest), np.int64)
-    rank[order] = np.arange(len(rest)) - np.repeat(first, np.diff(np.r_[first, len(rest)]))
-    spread = rest[np.argsort(rank, kind="stable")[: n - strong]]
+    spread = rest[round_robin(cid, response[rest])[: n - strong]]
     return np.concatenate([head, spread])
 
 

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..imaging import round_robin
+
 #: Descriptor length in bytes (ORB: 256 bits).
 DESC_BYTES = 32
 #: Hamming distance (bits) under which two ORB descriptors may be the same point.
@@ -151,15 +153,9 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
     resp = np.fromiter((k.response for k in kps), dtype=np.float32, count=len(kps))
     cell = (np.minimum((xy[:, 1] * grid / h).astype(np.int64), grid - 1) * grid
             + np.minimum((xy[:, 0] * grid / w).astype(np.int64), grid - 1))
-    # rank of each keypoint within its cell (0 = the cell's strongest); round-robin over
-    # cells, strongest first, so that any prefix of the list (the indexed part) is spread
-    # over the whole picture
-    order = np.argsort(-resp, kind="stable")
-    by_cell = np.argsort(cell[order], kind="stable")
-    grouped = cell[order][by_cell]
-    rank = np.empty(len(kps), np.int64)
-    rank[order[by_cell]] = np.arange(len(kps)) - np.searchsorted(grouped, grouped, side="left")
-    sel = np.lexsort((-resp, rank))[:n_keep]
+    # round-robin over cells, strongest first: any prefix of the list (the indexed part)
+    # is spread over the whole picture
+    sel = round_robin(cell, resp)[:n_keep]
     return Features(xy[sel], np.ascontiguousarray(desc[sel]), (w, h))
 
 
