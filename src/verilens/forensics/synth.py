@@ -134,3 +134,117 @@ def pixel_f1(pred: np.ndarray, truth: np.ndarray) -> float:
     if tp + fp + fn == 0:
         return 1.0
     return 2 * tp / max(2 * tp + fp + fn, 1e-9)
+
+
+def random_region(h: int, w: int, rng: np.random.Generator, area_frac: float, shape: str | None = None,
+                  margin: int = 2) -> np.ndarray:
+    """A random region (bool, h x w) of about ``area_frac`` of the picture, placed anywhere.
+
+    No texture requirement: the place is uniform over the picture, as in public copy-move
+    sets whose forgers also clone sky, walls and road.
+
+    Parameters
+    ----------
+    h, w : int
+        Picture size (pixels).
+    rng : numpy Generator
+    area_frac : float
+        Share of the picture the region covers (0..1).
+    shape : {"polygon", "ellipse", "rectangle", "blob"}, optional
+        Drawn at random when omitted.
+    margin : int
+        Distance kept from the border (pixels).
+
+    Returns
+    -------
+    ndarray of bool (h, w)
+    """
+    shape = shape or str(rng.choice(["polygon", "ellipse", "rectangle", "blob"]))
+    unit = np.zeros((256, 256), np.uint8)
+    c, r0 = 128.0, 100.0
+    if shape == "polygon":
+        n = int(rng.integers(4, 11))
+        ang = np.sort(rng.uniform(0, 2 * np.pi, n))
+        rad = r0 * rng.uniform(0.45, 1.0, n)
+        poly = np.stack([c + rad * np.cos(ang), c + rad * np.sin(ang)], 1)
+        cv2.fillPoly(unit, [np.round(poly).astype(np.int32)], 1)
+    elif shape == "ellipse":
+        cv2.ellipse(unit, (128, 128), (100, int(100 * rng.uniform(0.35, 1.0))), float(rng.uniform(0, 180)),
+                    0, 360, 1, -1)
+    elif shape == "rectangle":
+        a = float(rng.uniform(0.4, 1.0))
+        box = cv2.boxPoints(((c, c), (2 * r0 * 0.7, 2 * r0 * 0.7 * a), float(rng.choice([0.0, rng.uniform(0, 90)]))))
+        cv2.fillPoly(unit, [np.round(box).astype(np.int32)], 1)
+    else:
+        unit[28:228, 28:228] = _blob(200, 200, rng)
+    area0 = float(unit.sum())
+    side = max(4.0, 256 * np.sqrt(area_frac * h * w / max(area0, 1.0)))
+    k = min(1.0, (min(h, w) - 2 * margin - 1) / side)
+    side = max(4, int(round(side * k)))
+    local = cv2.resize(unit, (side, side), interpolation=cv2.INTER_NEAREST).astype(bool)
+    ys, xs = np.nonzero(local)
+    local = local[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    lh, lw = local.shape
+    y0 = int(rng.integers(margin, max(margin + 1, h - lh - margin)))
+    x0 = int(rng.integers(margin, max(margin + 1, w - lw - margin)))
+    out = np.zeros((h, w), dtype=bool)
+    out[y0:y0 + lh, x0:x0 + lw] = local[: h - y0, : w - x0]
+    return out
+
+
+def clone_region(rgb: np.ndarray, region: np.ndarray, rng: np.random.Generator, rotation: float = 0.0,
+                 scale: float = 1.0, mirror: bool = False, gap: int = 4, tries: int = 300) -> Forgery | None:
+    """Paste a copy of ``region`` elsewhere in the same picture under a similarity map.
+
+    The map mirrors (optionally), rotates and scales about the region's centre and moves it
+    to a random place (a whole-pixel shift) where the copy lies wholly inside the picture
+    and at least ``gap`` pixels from the source. Pixels are resampled bicubically, so a
+    translated or flipped copy is pixel-exact.
+
+    Parameters
+    ----------
+    rgb : ndarray uint8 (H, W, 3)
+    region : ndarray bool (H, W)
+        Source pixels.
+    rng : numpy Generator
+    rotation : float
+        Degrees, counter-clockwise.
+    scale : float
+    mirror : bool
+    gap : int
+        Minimum distance between source and destination (pixels).
+    tries : int
+        Placements tried before giving up.
+
+    Returns
+    -------
+    Forgery or None
+        The mask is exact: the source region and the pasted destination. None when no
+        placement fits.
+    """
+    H, W = region.shape
+    ys, xs = np.nonzero(region)
+    c = np.array([xs.mean(), ys.mean()])
+    A = cv2.getRotationMatrix2D((0.0, 0.0), rotation, scale)[:, :2]
+    if mirror:
+        A = A @ np.diag([-1.0, 1.0])
+    # bounding box of the mapped region around its centre
+    pts = np.stack([xs - c[0], ys - c[1]], 1) @ A.T
+    lo, hi = pts.min(0), pts.max(0)
+    near = cv2.dilate(region.astype(np.uint8), np.ones((2 * gap + 1, 2 * gap + 1), np.uint8)) > 0
+    for _ in range(tries):
+        d = np.array([rng.uniform(-lo[0] + 1, W - 2 - hi[0]), rng.uniform(-lo[1] + 1, H - 2 - hi[1])])
+        if not np.all(np.isfinite(d)) or -lo[0] + 1 > W - 2 - hi[0] or -lo[1] + 1 > H - 2 - hi[1]:
+            return None
+        # whole-pixel shift: a translated or flipped copy is then pixel-exact, as in the public sets
+        M = np.hstack([A, np.round(d - A @ c)[:, None]])
+        dst = cv2.warpAffine(region.astype(np.uint8), M, (W, H), flags=cv2.INTER_NEAREST) > 0
+        if (dst & near).any() or not dst.any():
+            continue
+        warped = cv2.warpAffine(rgb, M, (W, H), flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REFLECT)
+        out = rgb.copy()
+        out[dst] = warped[dst]
+        return Forgery(out, region | dst, "copy_move",
+                       {"rotation": rotation, "scale": scale, "mirror": mirror,
+                        "area_frac": round(float(region.mean()), 5), "matrix": np.round(M, 4).tolist()})
+    return None
