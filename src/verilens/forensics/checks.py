@@ -8,6 +8,7 @@ picture does not let it speak.
 
 from __future__ import annotations
 
+import os
 import time
 from typing import Any
 
@@ -110,19 +111,25 @@ def _not_jpeg(ctx: Context, what: str) -> Finding:
 
 # ---------------------------------------------------------------- jpeg_structure
 
+#: Environment variable naming local signature tables (``os.pathsep``-separated), e.g. platform re-encoders.
+SIGNATURES_ENV = "VERILENS_JPEG_SIGNATURES"
+
+
 @register(
     "forensics.jpeg_structure",
     Question.MANIPULATION,
-    version="1",
+    version="2",
     budget_s=10,
-    parameters={"signature_table": "verilens/data/jpeg_signatures.json"},
+    parameters={"signature_table": "verilens/data/jpeg_signatures.json",
+                "local_tables_env": SIGNATURES_ENV},
     caveat=(
         "How to read: the quantisation tables say which encoder wrote the file last. Tables that "
         "match an editor (Photoshop, GIMP, Lightroom...) mean the picture was re-saved by that "
         "software; tables unique to a camera or phone model are consistent with a camera original. "
         "What it cannot show: it says nothing about what was changed, and re-saving is not editing "
         "content; standard libjpeg tables are used by software, web platforms and some cameras alike; "
-        "the signature table only knows encoders it was built from."
+        "the signature table only knows encoders it was built from (it ships none of the social "
+        "platforms' re-encoders: add them from your own downloads with VERILENS_JPEG_SIGNATURES)."
     ),
 )
 def jpeg_structure_check(ctx: Context) -> Finding:
@@ -143,12 +150,21 @@ def jpeg_structure_check(ctx: Context) -> Finding:
     details["quality_estimate"] = q.quality
     details["standard_tables"] = q.standard
     details["table_rms_error_vs_ijg"] = q.rms_error
-    matches = match_signatures(s.qtables, load_signatures())
+    local = [p for p in os.environ.get(SIGNATURES_ENV, "").split(os.pathsep) if p.strip()]
+    signatures = load_signatures(local)
+    details["signature_tables"] = signatures["tables"]
+    matches = match_signatures(s.qtables, signatures)
     std = standard_signature(q)
     details["signatures"] = [m.to_dict() for m in matches] + ([std.to_dict()] if std else [])
     cats = {m.category for m in matches}
     names = "; ".join(sorted({m.encoder for m in matches}))[:200]
     anomalies = f" Structure notes: {'; '.join(s.anomalies[:3])}." if s.anomalies else ""
+    if "platform" in cats:
+        platforms = "; ".join(sorted({m.encoder for m in matches if m.category == "platform"}))[:200]
+        return Finding(State.INCONCLUSIVE,
+                       f"The quantisation tables match {platforms}: this copy was re-encoded by that platform, so it "
+                       f"is not the original file, and the platform's compression can hide or imitate traces of "
+                       f"editing (quality ≈ {q.quality:.0f}).{anomalies}", score=0.3, details=details)
     if not std and matches and cats == {"editor"}:
         return Finding(State.FOUND, f"The quantisation tables match those written by {names}: the file was re-saved "
                                     f"by editing software (quality ≈ {q.quality:.0f}).{anomalies}",

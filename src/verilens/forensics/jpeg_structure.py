@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -149,10 +150,39 @@ class SignatureMatch:
         return {"encoder": self.encoder, "category": self.category, "examples": self.examples[:5]}
 
 
-def load_signatures() -> dict[str, Any]:
-    """The encoder signature table shipped in ``verilens/data/jpeg_signatures.json``."""
+def load_signatures(extra: Sequence[str | Path] = ()) -> dict[str, Any]:
+    """The encoder signature table shipped in ``verilens/data/jpeg_signatures.json``, plus local ones.
+
+    Parameters
+    ----------
+    extra : sequence of path
+        Further tables in the same format, for example one built by
+        ``src/verilens/data/jpeg_signatures.py DIR --encoder "Telegram (2026)" --category
+        platform --out telegram.json`` from pictures a desk downloaded from a platform. Their
+        entries are added after the shipped ones, each tagged with the file it came from.
+
+    Returns
+    -------
+    dict
+        ``{"entries": [...], "files_read": N, "tables": [names]}``.
+
+    Raises
+    ------
+    ValueError
+        A local table that is not a signature table (the message names the file).
+    """
     text = (Path(__file__).resolve().parent.parent / "data" / "jpeg_signatures.json").read_text(encoding="utf-8")
     data: dict[str, Any] = json.loads(text)
+    data["tables"] = ["verilens/data/jpeg_signatures.json"]
+    for path in extra:
+        try:
+            local = json.loads(Path(path).read_text(encoding="utf-8"))
+            entries = [dict(e, table=str(path)) for e in local["entries"] if isinstance(e, dict) and "key" in e]
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise ValueError(f"{path} is not a readable JPEG signature table ({exc})") from exc
+        data["entries"] = list(data["entries"]) + entries
+        data["files_read"] = int(data.get("files_read", 0)) + int(local.get("files_read", 0))
+        data["tables"].append(str(path))
     return data
 
 
