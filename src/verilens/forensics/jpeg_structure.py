@@ -176,7 +176,7 @@ def load_signatures(extra: Sequence[str | Path] = ()) -> dict[str, Any]:
     data["tables"] = ["verilens/data/jpeg_signatures.json"]
     for path in extra:
         try:
-            local = json.loads(Path(path).read_text(encoding="utf-8"))
+            local = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
             entries = [dict(e, table=str(path)) for e in local["entries"] if isinstance(e, dict) and "key" in e]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path} is not a readable JPEG signature table ({exc})") from exc
