@@ -49,6 +49,21 @@ def test_clean_gradient_gives_no_finding(tmp_path: Path) -> None:
     assert res["forensics.jpeg_structure"].details["quality_estimate"] == 90
 
 
+@pytest.mark.parametrize("size", [(8, 8), (640, 1), (40, 300)])
+def test_too_small_pictures_are_inconclusive_not_errors(tmp_path: Path, size: tuple[int, int]) -> None:
+    w, h = size
+    p = write_jpeg(tmp_path / "small.jpg", natural_image(max(w, 16), max(h, 16))[:h, :w], quality=90)
+    res = _run(p, tmp_path / "out")
+    assert not [c.id for c in res.values() if c.state in ("error", "timeout", "found")]
+    # minimum sides: ELA 64 px (4 blocks), noise 128 (2 blocks), ghosts 32, double quantisation 64
+    for cid, need in (("forensics.ela", 64), ("forensics.noise", 128), ("forensics.ghosts", 32),
+                      ("forensics.double_quant", 64)):
+        if min(w, h) < need:
+            assert res[cid].state == "inconclusive" and "too small" in res[cid].summary, cid
+        else:
+            assert "too small" not in res[cid].summary, cid
+
+
 def test_clone_writes_a_mask_of_the_image_size(tmp_path: Path) -> None:
     from tests.forensics.test_copy_move import _textured
     from verilens.forensics.synth import copy_move

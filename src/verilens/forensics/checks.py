@@ -104,6 +104,15 @@ def _heat(ctx: Context, name: str, values: np.ndarray, caption: str, orientation
     return ctx.save_image(name, display_heatmap(np.clip(v, 0.0, 1.0)), ArtifactKind.HEATMAP, caption)
 
 
+def _too_small(shape: tuple[int, ...], min_side: int, what: str) -> Finding | None:
+    """An inconclusive finding when the picture is smaller than ``min_side`` on a side, else None."""
+    h, w = int(shape[0]), int(shape[1])
+    if min(h, w) >= min_side:
+        return None
+    return Finding(State.INCONCLUSIVE, f"The picture is {w}×{h} px: too small for {what} (it needs at least "
+                                       f"{min_side} px on each side).", details={"min_side_px": min_side})
+
+
 def _not_jpeg(ctx: Context, what: str) -> Finding:
     return Finding(State.NOT_APPLICABLE, f"The file is {ctx.media.sniffed.label}, not JPEG: {what} applies to "
                                          "JPEG files only.", details={"jpeg": False})
@@ -191,7 +200,7 @@ ELA_PARAMS: dict[str, Any] = {"quality": 90, "block": 16, "percentile": 99.5, "z
 @register(
     "forensics.ela",
     Question.MANIPULATION,
-    version="2",
+    version="3",
     budget_s=30,
     parameters=ELA_PARAMS,
     caveat=(
@@ -206,6 +215,8 @@ ELA_PARAMS: dict[str, Any] = {"quality": 90, "block": 16, "percentile": 99.5, "z
 )
 def ela_check(ctx: Context) -> Finding:
     p = ELA_PARAMS
+    if small := _too_small(_gray(ctx).shape, 4 * p["block"], "error level analysis"):
+        return small
     res = error_level_analysis(_gray(ctx), quality=p["quality"], block=p["block"], percentile=p["percentile"])
     artifact = ctx.save_image("heatmap", display_heatmap(res.scaled), ArtifactKind.HEATMAP,
                               "ELA: brighter = larger re-save error")
@@ -244,7 +255,7 @@ NOISE_PARAMS: dict[str, Any] = {"block": 64, "wavelet": "haar (finest diagonal b
 @register(
     "forensics.noise",
     Question.MANIPULATION,
-    version="1",
+    version="2",
     budget_s=30,
     parameters=NOISE_PARAMS,
     caveat=(
@@ -258,6 +269,8 @@ NOISE_PARAMS: dict[str, Any] = {"block": 64, "wavelet": "haar (finest diagonal b
 )
 def noise_check(ctx: Context) -> Finding:
     p = NOISE_PARAMS
+    if small := _too_small(_gray(ctx).shape, 2 * p["block"], "comparing noise levels between blocks"):
+        return small
     res = noise_levels(_gray(ctx), block=p["block"], min_sigma=p["min_sigma"])
     ls = np.log(np.where(np.isfinite(res.sigma) & (res.sigma > 0), res.sigma, np.nan))
     lo, hi = np.nanpercentile(ls, 2) if np.isfinite(ls).any() else 0, np.nanpercentile(ls, 98) if np.isfinite(ls).any() else 1
@@ -292,7 +305,7 @@ GHOST_PARAMS: dict[str, Any] = {"qualities": "40..(file quality - 4)", "quality_
 @register(
     "forensics.ghosts",
     Question.MANIPULATION,
-    version="1",
+    version="2",
     budget_s=30,
     parameters=GHOST_PARAMS,
     caveat=(
@@ -311,6 +324,8 @@ def ghosts_check(ctx: Context) -> Finding:
     if q is None:
         return Finding(State.ERROR, "No quantisation table could be read.")
     y, orientation = _raw_luma(ctx)
+    if small := _too_small(y.shape, 32, "the JPEG ghost analysis"):
+        return small
     offset, strength = blockiness_offset(y)
     coef = _dct(ctx) if offset == (0, 0) else block_dct(y, offset)
     ctx.check_time()
@@ -348,7 +363,7 @@ DQ_PARAMS: dict[str, Any] = {"frequencies": 12, "min_periodic_frequencies": 2, "
 @register(
     "forensics.double_quant",
     Question.MANIPULATION,
-    version="1",
+    version="2",
     budget_s=30,
     parameters=DQ_PARAMS,
     caveat=(
@@ -368,6 +383,8 @@ def double_quant_check(ctx: Context) -> Finding:
     if 0 not in s.qtables:
         return Finding(State.ERROR, "No luminance quantisation table could be read.")
     y, orientation = _raw_luma(ctx)
+    if small := _too_small(y.shape, 64, "coefficient histograms of the double-quantisation analysis"):
+        return small
     res = double_quant_map(_dct(ctx), s.qtables[0], n_freqs=p["frequencies"], min_freqs=p["min_periodic_frequencies"])
     details: dict[str, Any] = {"double_compressed": res.double_compressed,
                                "periods": {str(k): v for k, v in res.periods.items()},
