@@ -52,6 +52,18 @@ def test_add_search_stats(tmp_path):
     assert st["items"] == 4 and st["index"]["pdq"]["entries"] == 4
 
 
+def test_search_takes_folders_and_reports_each_bad_input(tmp_path):
+    d, db = _setup(tmp_path)
+    r = runner.invoke(app, ["archive", "search", str(d), str(tmp_path / "missing.jpg"), "https://x.example/q.jpg",
+                            "--archive", str(db), "--json"])
+    assert r.exit_code == 0, r.output
+    *found, missing, url = _lines(r.stdout)
+    assert [q["query"]["path"] for q in found] == [str(d / f"p{i}.jpg") for i in range(4)]
+    assert all(q["matches"][0]["path"] == q["query"]["path"] for q in found)
+    assert missing["state"] == "error" and "no such file" in missing["error"]
+    assert url["state"] == "error" and "URL" in url["error"] and url["matches"] == []
+
+
 def test_usage_errors_exit_2(tmp_path):
     r = runner.invoke(app, ["archive", "search", str(tmp_path / "x.jpg"), "--archive", str(tmp_path / "none.db")])
     assert r.exit_code == 2

@@ -94,7 +94,7 @@ def _search_one(arch: Any, path: str, top: int) -> dict[str, Any]:
     try:
         p = Path(path)
         if not p.is_file():
-            raise VerilensError(f"{path}: no such file")
+            raise VerilensError(f"{path}: {'not a regular file' if p.exists() else 'no such file'}")
         q["sha256"] = sha256_file(p)
         with open(p, "rb") as fh:
             sniffed = sniff(fh.read(HEAD_BYTES))
@@ -125,7 +125,7 @@ def _search_one(arch: Any, path: str, top: int) -> dict[str, Any]:
 
 @archive_app.command("search")
 def search_cmd(
-    inputs: Annotated[list[str], typer.Argument(metavar="PATH...", help="Pictures or videos to look for.")],
+    inputs: Annotated[list[str], typer.Argument(metavar="PATH...", help="Pictures, videos or folders of them to look for.")],
     top: Annotated[int, typer.Option("--top", min=1, max=1000, help="Most matches per query.")] = 10,
     archive: ArchiveOpt = None,
     json_out: Annotated[bool, typer.Option("--json", help="One JSON object per query (JSON Lines).")] = False,
@@ -136,6 +136,7 @@ def search_cmd(
     or at least 15 keypoints agreeing with one similarity transform.
     """
     from ..errors import UsageError
+    from ..intake.collect import iter_sources
     from .archive import Archive
     from .catalog import is_url
 
@@ -145,8 +146,14 @@ def search_cmd(
             raise UsageError(f"no archive at {db} (create it with 'verilens archive add')")
         arch = Archive.open(db)
         try:
-            for path in inputs:
-                res = _search_one(arch, path, top)
+            for src in iter_sources(inputs):
+                path = src.text
+                if src.error or src.url:
+                    error = src.error or (f"{path}: URLs are not searched directly; download the file, or run "
+                                          "'verilens check URL --archive DB'")
+                    res: dict[str, Any] = {"query": {"path": path}, "state": "error", "error": error, "matches": []}
+                else:
+                    res = _search_one(arch, path, top)
                 if json_out:
                     emit_json(res)
                     continue
