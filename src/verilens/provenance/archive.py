@@ -15,6 +15,9 @@ Decision rule (what ``search_image`` returns, i.e. what is judged a copy):
   published threshold) of an archived hash, both of PDQ quality >= 50; or
 * **second stage** — at least 15 ORB keypoint matches agree with one similarity transform
   (RANSAC, 6 px), between the query and a candidate proposed by the descriptor index.
+  When neither found anything and most looked-up keypoints sit on drawn-looking strokes
+  (heavy text or graphics over the picture), a second keypoint pass detects keypoints away
+  from those strokes and proposes and verifies candidates again, with the same rule.
 
 Anything else is not returned: an unrelated query gets an empty list.
 """
@@ -48,7 +51,7 @@ from .catalog import (
     normalise_time,
     now_iso,
 )
-from .features import MIN_INLIERS, Features, extract_features, verify
+from .features import MIN_INLIERS, Features, extract_features, overlay_mask, verify
 from .hashing import (
     PDQ_MATCH_THRESHOLD,
     PDQ_MIN_QUALITY,
@@ -87,6 +90,15 @@ QUERY_LOOKUPS = 250
 VOTE_K = 6
 CANDIDATES = 12
 MIN_VOTES = 3
+#: Overlay pass (runs only when neither stage found anything and at least OVERLAY_TRIGGER of
+#: the looked-up query keypoints sit on drawn-looking strokes, see ``features.overlay_mask``):
+#: keypoints are detected away from those strokes, with a lower FAST threshold, spread over
+#: a finer grid; OVERLAY_LOOKUPS of them are looked up, OVERLAY_FEATURES used to verify.
+OVERLAY_TRIGGER = 0.7
+OVERLAY_GRID = 12
+OVERLAY_FAST_THRESHOLD = 8
+OVERLAY_FEATURES = 1000
+OVERLAY_LOOKUPS = 250
 #: Training descriptors per visual word for the vocabulary (read from the catalog).
 TRAIN_PER_WORD = 16
 
@@ -96,6 +108,8 @@ SEARCH_PARAMETERS = {
     "query_feature_side_px": QUERY_FEATURE_SIDE,
     "features_stored_and_indexed": FEATURES_STORED,
     "query_features": QUERY_FEATURES, "query_lookups": QUERY_LOOKUPS, "signature_max_bits": SIG_MAX_BITS, "candidates": CANDIDATES,
+    "overlay_trigger": OVERLAY_TRIGGER, "overlay_grid": OVERLAY_GRID, "overlay_fast_threshold": OVERLAY_FAST_THRESHOLD,
+    "overlay_features": OVERLAY_FEATURES, "overlay_lookups": OVERLAY_LOOKUPS,
 }
 
 
@@ -223,6 +237,10 @@ class QueryResult:
     candidates_verified: int = 0
     timings_ms: dict[str, float] = field(default_factory=dict)
     first_stage_items: list[int] = field(default_factory=list)  # item ids, best PDQ distance first
+    #: Share (0..1) of the looked-up query keypoints on drawn-looking strokes (computed only
+    #: when the first keypoint pass found nothing), and whether the overlay pass ran.
+    overlay_share: float | None = None
+    overlay_pass: bool = False
 
 
 @dataclass
@@ -631,34 +649,56 @@ class Archive:
         t2 = time.perf_counter()
         qf = extract_features(arr, max_side=QUERY_FEATURE_SIDE, n_keep=QUERY_FEATURES, grid=QUERY_GRID,
                               oversample=QUERY_OVERSAMPLE)
-        verified: dict[int, Any] = {}
-        n_cand = 0
-        if len(qf) >= MIN_INLIERS:
-            with self._lock:
-                rows, votes, _ = self._feat.vote(qf.desc[:QUERY_LOOKUPS], VOTE_K)
-            cands = [int(o) for o in rows[votes >= MIN_VOTES][:CANDIDATES]]
-            n_cand = len(cands)
-            if cands:
-                with Session(self.engine) as s:
-                    blobs = dict(s.execute(select(HashRow.id, HashRow.features).where(HashRow.id.in_(cands))).all())
-                for o in cands:
-                    fb = blobs.get(o)
-                    if not fb:
-                        continue
-                    try:
-                        af = Features.from_bytes(fb)
-                    except ValueError:
-                        continue
-                    v = verify(qf, af)
-                    if v is not None:
-                        verified[o] = v
+        verified, n_cand = self._propose_and_verify(qf, QUERY_LOOKUPS)
+        share: float | None = None
+        ran_overlay = False
+        if not best and not verified and len(qf):
+            # a second keypoint pass when drawn strokes (text, logos) hold most of the corners
+            # that were looked up: detect away from them, spread over a finer grid
+            mask = overlay_mask(arr, QUERY_FEATURE_SIDE)
+            xy = np.clip(np.round(qf.xy[:QUERY_LOOKUPS]).astype(np.int64), 0, [mask.shape[1] - 1, mask.shape[0] - 1])
+            share = float(mask[xy[:, 1], xy[:, 0]].mean())
+            if share >= OVERLAY_TRIGGER:
+                ran_overlay = True
+                of = extract_features(arr, max_side=QUERY_FEATURE_SIDE, n_keep=OVERLAY_FEATURES, grid=OVERLAY_GRID,
+                                      fast_threshold=OVERLAY_FAST_THRESHOLD, oversample=2, exclude=mask)
+                verified, more = self._propose_and_verify(of, OVERLAY_LOOKUPS)
+                n_cand += more
         t3 = time.perf_counter()
         matches, stage1 = self._materialise(best, verified, variants, top_k)
         t4 = time.perf_counter()
         timings = {"pdq_ms": (t1 - t0) * 1e3, "first_stage_ms": (t2 - t1) * 1e3,
                    "second_stage_ms": (t3 - t2) * 1e3, "catalog_ms": (t4 - t3) * 1e3}
         return QueryResult(matches, q0.hex, q0.quality, low, len(qf), n_cand,
-                           {k: round(v, 3) for k, v in timings.items()}, stage1)
+                           {k: round(v, 3) for k, v in timings.items()}, stage1, share, ran_overlay)
+
+    def _propose_and_verify(self, qf: Features, lookups: int) -> tuple[dict[int, Any], int]:
+        """Candidates voted for by the first ``lookups`` query descriptors, verified with all of them.
+
+        Returns the verified hash rows (row -> Verification) and the number of candidates.
+        """
+        verified: dict[int, Any] = {}
+        if len(qf) < MIN_INLIERS:
+            return verified, 0
+        with self._lock:
+            rows, votes, _ = self._feat.vote(qf.desc[:lookups], VOTE_K)
+        cands = [int(o) for o in rows[votes >= MIN_VOTES][:CANDIDATES]]
+        if not cands:
+            return verified, 0
+        with Session(self.engine) as s:
+            blobs = dict(s.execute(select(HashRow.id, HashRow.features).where(HashRow.id.in_(cands))).all())
+        for o in cands:
+            fb = blobs.get(o)
+            if not fb:
+                continue
+            try:
+                af = Features.from_bytes(fb)
+            except ValueError:
+                continue
+            v = verify(qf, af)
+            if v is not None:
+                verified[o] = v
+        return verified, len(cands)
 
     def _materialise(self, best: dict[int, tuple[int, str]], verified: dict[int, Any],
                      variants: list[Any], top_k: int) -> tuple[list[Match], list[int]]:

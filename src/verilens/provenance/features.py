@@ -102,7 +102,7 @@ def resize_max(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
 
 
 def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, grid: int = 4,
-                     fast_threshold: int = 12, oversample: int = 2) -> Features:
+                     fast_threshold: int = 12, oversample: int = 2, exclude: np.ndarray | None = None) -> Features:
     """ORB keypoints spread over a grid, strongest first.
 
     Parameters
@@ -120,6 +120,9 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
     oversample : int
         Keypoints detected per keypoint kept; more lets the grid reach parts of the picture
         whose corners are weaker than those of an overlay (text, logos).
+    exclude : ndarray of bool, optional
+        Pixels of the reduced copy (the shape :func:`resize_max` gives) where no keypoint may
+        be detected, e.g. :func:`overlay_mask`.
 
     Returns
     -------
@@ -146,7 +149,12 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
     orb = cv2.ORB_create(  # type: ignore[attr-defined]
         nfeatures=n_keep * max(1, oversample), scaleFactor=1.2, nlevels=8, edgeThreshold=19, patchSize=31,
         fastThreshold=fast_threshold)
-    kps, desc = orb.detectAndCompute(gray, None)
+    mask = None
+    if exclude is not None:
+        if exclude.shape[:2] != (h, w):
+            raise ValueError(f"exclusion mask of shape {exclude.shape[:2]} for a {h}x{w} picture")
+        mask = np.where(exclude, 0, 255).astype(np.uint8)
+    kps, desc = orb.detectAndCompute(gray, mask)
     if desc is None or not kps:
         return Features.empty((w, h))
     xy = cv2.KeyPoint_convert(kps).astype(np.float32, copy=False).reshape(-1, 2)  # type: ignore[attr-defined]
@@ -157,6 +165,61 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
     # is spread over the whole picture
     sel = round_robin(cell, resp)[:n_keep]
     return Features(xy[sel], np.ascontiguousarray(desc[sel]), (w, h))
+
+
+#: Overlay mask: a pixel is drawn-looking when all its channels are at least this bright
+#: (white) or its channels differ by at least OVERLAY_SATURATION (pure, saturated colour).
+OVERLAY_WHITE = 225
+OVERLAY_SATURATION = 170
+#: Strokes are parts of such regions that an opening with a square of this half-side removes
+#: (narrower than 2r+1 px in the analysed copy); the mask is then grown by OVERLAY_GROW px so
+#: that keypoints right beside a stroke (whose descriptor patch it crosses) are excluded too.
+OVERLAY_STROKE_RADIUS = 5
+OVERLAY_GROW = 5
+
+
+def overlay_mask(rgb: np.ndarray, max_side: int) -> np.ndarray:
+    """Pixels that look like drawn text or graphics: thin strokes of white or saturated colour.
+
+    Parameters
+    ----------
+    rgb : ndarray, shape (H, W, 3), uint8
+    max_side : int
+        The mask is computed on the copy reduced like :func:`extract_features` reduces it
+        (longer side at most this many pixels), and has its shape.
+
+    Returns
+    -------
+    ndarray of bool, shape (h, w)
+        True on and within :data:`OVERLAY_GROW` px of thin white or saturated strokes.
+
+    Notes
+    -----
+    Captions, tickers, watermarks and meme text are drawn in flat white or pure colours,
+    often with a dark outline, in strokes a few pixels wide; their glyph corners are the
+    strongest in the picture and take the keypoints a photo's own corners should have.
+    Camera pictures rarely hold clipped-white or fully saturated structures that thin,
+    but they do (specular glints, white window frames, signs): the mask is a heuristic,
+    meant for a second keypoint pass, never to discard evidence from the first. Large
+    bright areas (sky, walls) survive the opening and are not masked; semi-transparent
+    or dark-only overlays are not detected.
+    """
+    import cv2
+
+    arr = np.asarray(rgb)
+    if arr.ndim == 2:
+        arr = np.repeat(arr[:, :, None], 3, axis=2)
+    small, _ = resize_max(np.ascontiguousarray(arr[:, :, :3], dtype=np.uint8), max_side)
+    c0, c1, c2 = cv2.split(small)  # per-channel OpenCV ops: numpy reductions over axis 2 are slow
+    hi = cv2.max(cv2.max(c0, c1), c2)
+    lo = cv2.min(cv2.min(c0, c1), c2)
+    drawn = ((lo >= OVERLAY_WHITE) | (cv2.subtract(hi, lo) >= OVERLAY_SATURATION)).astype(np.uint8)
+    r, g = OVERLAY_STROKE_RADIUS, OVERLAY_GROW
+    # square structuring elements: separable, so the cost does not grow with their size
+    opened = cv2.morphologyEx(drawn, cv2.MORPH_OPEN, np.ones((2 * r + 1, 2 * r + 1), np.uint8))
+    thin = cv2.subtract(drawn, opened)  # drawn pixels the opening removed (opened <= drawn)
+    grown = cv2.dilate(thin, np.ones((2 * g + 1, 2 * g + 1), np.uint8))
+    return grown.astype(bool)
 
 
 @dataclass(frozen=True)
@@ -298,17 +361,12 @@ def verify(query: Features, archived: Features, mirrored: bool = False, min_inli
 
     if len(query) < min_inliers or len(archived) < min_inliers:
         return None
-    matcher = cv2.BFMatcher(cv2.NORM_HAMMING, crossCheck=False)
-    pairs = matcher.knnMatch(query.desc, archived.desc, k=2)
-    n = len(pairs)
-    best = np.full(n, 256, np.int32)
-    second = np.full(n, 256, np.int32)
-    j = np.zeros(n, np.int64)
-    for i, pr in enumerate(pairs):
-        if pr:
-            best[i], j[i] = int(pr[0].distance), pr[0].trainIdx
-            if len(pr) > 1:
-                second[i] = int(pr[1].distance)
+    # the two nearest archived descriptors of every query descriptor (exhaustive, Hamming)
+    dist, nidx = cv2.batchDistance(np.ascontiguousarray(query.desc), np.ascontiguousarray(archived.desc), cv2.CV_32S,
+                                   normType=cv2.NORM_HAMMING, K=2)
+    best = dist[:, 0].astype(np.int32)
+    second = dist[:, 1].astype(np.int32)
+    j = nidx[:, 0].astype(np.int64)
     ok = (best <= MATCH_MAX_BITS) & (best < RATIO * np.maximum(second, 1))
     if int(ok.sum()) < min_inliers:
         return None
@@ -352,4 +410,4 @@ def verify(query: Features, archived: Features, mirrored: bool = False, min_inli
 
 
 __all__ = ["DESC_BYTES", "Features", "MATCH_MAX_BITS", "MIN_INLIERS", "Verification", "describe_transform",
-           "extract_features", "resize_max", "to_gray", "verify"]
+           "extract_features", "overlay_mask", "resize_max", "to_gray", "verify"]
