@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
+
+FONT = "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"
 
 
 def photo(seed: int, width: int = 720, height: int = 540) -> np.ndarray:
@@ -55,3 +57,20 @@ def embed(rgb: np.ndarray, scale: float = 0.6) -> np.ndarray:
     y0, x0 = 60, (canvas.shape[1] - small.shape[1]) // 2
     canvas[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = small
     return canvas
+
+
+def heavy_text(rgb: np.ndarray, lines: int = 3, colour: tuple[int, int, int] = (255, 255, 255)) -> np.ndarray:
+    """Lines of large outlined text across the whole picture (a heavy caption/meme overlay)."""
+    im = Image.fromarray(rgb)
+    w, h = im.size
+    d = ImageDraw.Draw(im)
+    try:
+        f = ImageFont.truetype(FONT, h // 9)
+    except OSError:  # the font comes with fonts-dejavu-core (setup.sh)
+        import pytest
+
+        pytest.skip("DejaVu font not installed")
+    for k in range(lines):
+        d.text((int(w * 0.03), int(h * (0.08 + 0.9 / lines * k))), "BREAKING NEWS ТЕРМІНОВО", fill=colour, font=f,
+               stroke_width=2, stroke_fill=(0, 0, 0))
+    return np.asarray(im)

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.provenance._fixtures import caption_bar, crop, embed, photo
+from tests.provenance._fixtures import caption_bar, crop, embed, heavy_text, photo
 from verilens.provenance import Archive
 
 
@@ -57,6 +57,31 @@ def test_unrelated_and_flat_queries_get_nothing(filled):
         assert arch.search_image(photo(s)) == []
     res = arch.query(np.full((300, 400, 3), 200, np.uint8))
     assert res.matches == [] and res.low_quality
+
+
+def test_heavy_text_across_the_picture_is_found_by_the_overlay_pass(filled, monkeypatch):
+    from verilens.provenance import archive as archive_mod
+
+    arch, files = filled
+    for i in (1, 2):
+        query = heavy_text(photo(i))
+        res = arch.query(query)
+        assert res.overlay_pass and res.overlay_share is not None and res.overlay_share >= archive_mod.OVERLAY_TRIGGER
+        assert [m.path for m in res.matches] == [str(files[i])]
+        assert res.matches[0].stage == "local_features" and res.matches[0].inliers >= 15
+        # control: the first keypoint pass alone finds nothing (the glyph corners take its keypoints)
+        monkeypatch.setattr(archive_mod, "OVERLAY_TRIGGER", 1.01)
+        assert arch.query(query).matches == []
+        monkeypatch.undo()
+
+
+def test_overlay_pass_accepts_no_weaker_geometry_and_skips_plain_pictures(filled):
+    arch, _ = filled
+    for s in (50, 51, 52):
+        res = arch.query(heavy_text(photo(s), lines=4))
+        assert res.overlay_pass and res.matches == []  # same text, unrelated picture: nothing
+        plain = arch.query(photo(s))
+        assert not plain.overlay_pass and plain.matches == []  # no drawn strokes: no second pass
 
 
 def test_same_bytes_are_stored_once_with_every_sighting(filled, tmp_path):

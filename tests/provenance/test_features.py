@@ -4,8 +4,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from tests.provenance._fixtures import caption_bar, crop, embed, photo
-from verilens.provenance.features import Features, describe_transform, extract_features, verify
+from tests.provenance._fixtures import caption_bar, crop, embed, heavy_text, photo
+from verilens.provenance.features import (
+    Features,
+    describe_transform,
+    extract_features,
+    overlay_mask,
+    resize_max,
+    verify,
+)
 
 
 def test_serialisation_round_trip():
@@ -65,3 +72,38 @@ def test_describe_transform_words():
     assert describe_transform(1.0, 90.0, 1.0, 1.0, False) == "rotated 90°"
     assert "mirrored" in describe_transform(1.0, 0.0, 1.0, 1.0, True)
     assert describe_transform(1.0, 0.0, 0.78, 1.0, False) == "crop 22% of area"
+
+
+def test_overlay_mask_marks_drawn_strokes_not_large_bright_areas():
+    rgb = photo(8)
+    plain = overlay_mask(rgb, 384)
+    assert plain.shape == resize_max(rgb[:, :, 0], 384)[0].shape
+    texted = overlay_mask(heavy_text(rgb), 384)
+    h, w = texted.shape
+    # the text rows (glyphs about h/9 tall from 8%, 38% and 68% of the height) are mostly masked
+    rows = np.zeros(h, bool)
+    for top in (0.08, 0.38, 0.68):
+        rows[int(h * (top + 0.02)):int(h * (top + 0.09))] = True
+    assert texted[rows].mean() > 0.6
+    assert plain.mean() < 0.25 and texted.mean() > plain.mean() + 0.2
+    # a large white patch (sky, a wall) is not a stroke: not masked, even at its edges
+    walled = rgb.copy()
+    walled[100:300, 150:450] = 255
+    m = overlay_mask(walled, 720)  # full size: the patch is 300 x 200 px
+    assert m[110:290, 160:440].mean() < 0.02
+
+
+def test_excluded_pixels_get_no_keypoints():
+    import pytest
+
+    rgb = photo(9)
+    full = extract_features(rgb, max_side=384, n_keep=400)
+    w, h = full.size
+    exclude = np.zeros((h, w), bool)
+    exclude[:, : w // 2] = True
+    left = full.xy[:, 0] < w // 2
+    assert left.sum() > 50  # the left half has keypoints of its own
+    f = extract_features(rgb, max_side=384, n_keep=400, exclude=exclude)
+    assert len(f) > 50 and (f.xy[:, 0] >= w // 2 - 1).all()
+    with pytest.raises(ValueError):
+        extract_features(rgb, max_side=384, exclude=np.zeros((10, 10), bool))
