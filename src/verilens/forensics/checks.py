@@ -414,7 +414,7 @@ CM = CopyMoveParams()
 @register(
     "forensics.copy_move",
     Question.MANIPULATION,
-    version="3",
+    version="4",
     budget_s=20,
     parameters=CM.to_dict(),
     caveat=(
@@ -434,6 +434,7 @@ def copy_move_check(ctx: Context) -> Finding:
     details: dict[str, Any] = {"keypoints": res.keypoints, "candidate_matches": res.matches,
                                "working_scale": round(res.scale, 4), "clones": [c.to_dict() for c in res.clones],
                                "rejected_periodic": res.rejected_periodic, "rejected_edges": res.rejected_edges,
+                               "noise_std": round(res.noise_std, 2),
                                "timings_s": {k: round(v, 3) for k, v in res.timings.items()}}
     if res.clones:
         art = ctx.save_image("mask", res.mask, ArtifactKind.MASK, "Copied pixels (source and destination)")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 import cv2
@@ -56,7 +56,15 @@ class CopyMoveParams:
     ncc_window : int
         Side of the correlation window (pixels).
     min_std : float
-        Local standard deviation (grey levels) below which correlation is not trusted.
+        Local standard deviation of the signal (grey levels, noise removed) below which
+        correlation is not trusted.
+    noise_aware : bool
+        Estimate the picture's white noise and correct the correlation for it.
+    min_snr : float
+        Windows whose signal variance is below this multiple of the estimated noise
+        variance are not trusted either: there the noise, not the content, sets the
+        correlation. The correlation of the others is corrected for the noise (see
+        :func:`estimate_noise` and the Notes of :func:`detect_copy_move`).
     min_region_frac : float
         Smallest destination region, as a share of the picture, reported as a clone.
     min_keypoints : int
@@ -96,6 +104,8 @@ class CopyMoveParams:
     ncc_threshold: float = 0.88
     ncc_window: int = 9
     min_std: float = 2.5
+    noise_aware: bool = True
+    min_snr: float = 1.0
     min_region_frac: float = 0.0015
     min_keypoints: int = 60
     contrast_threshold: float = 0.005
@@ -157,6 +167,9 @@ class CopyMoveResult:
     rejected_edges : int
         Candidates that correlate well only along edges, lines or stripes (their
         two-dimensionally textured windows do not agree).
+    noise_std : float
+        Estimated white noise of the picture (grey levels, original resolution; see
+        :func:`estimate_noise`).
     timings : dict
     """
 
@@ -169,6 +182,7 @@ class CopyMoveResult:
     stopped_early: bool = False
     rejected_periodic: int = 0
     rejected_edges: int = 0
+    noise_std: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -221,18 +235,105 @@ def _drop_self(dist: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.take_along_axis(dist, order, 1), np.take_along_axis(idx, order, 1)
 
 
+#: Immerkær's noise operator: the difference of two discrete Laplacians, zero on planes and
+#: ramps; on white noise of standard deviation s its output has standard deviation 6 s.
+_NOISE_OPERATOR = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
+
+
+def estimate_noise(gray: np.ndarray, block: int = 32, max_blocks: int = 400, percentile: float = 10.0) -> float:
+    """Standard deviation of additive white noise in a grey picture (grey levels).
+
+    Parameters
+    ----------
+    gray : ndarray (H, W)
+        Luma, 0..255, at its own resolution (before any resizing).
+    block : int
+        Side of the blocks the estimate is made in (pixels).
+    max_blocks : int
+        At most this many blocks, spread evenly over the picture, are measured.
+    percentile : float
+        The estimate is this percentile of the blocks' estimates.
+
+    Returns
+    -------
+    float
+        0 when the picture is too small or every block is clipped.
+
+    Notes
+    -----
+    Immerkær's operator [1]_ cancels planes and ramps, so in a block without texture its
+    mean absolute output is ``6 s sqrt(2 / pi)`` for white gaussian noise of standard
+    deviation ``s``. Texture and edges add to it, so the blocks where it is smallest are
+    the ones to trust (the homogeneous-block approach of block-based estimators [2]_): the
+    estimate is a low percentile over the blocks. Blocks mostly clipped at 0 or 255 are
+    left out (clipping removes noise). Noise that is not white and not additive (JPEG
+    quantisation, demosaicking) is seen only in part: the estimate errs low, which is the
+    safe side for its use in :func:`detect_copy_move`.
+
+    References
+    ----------
+    .. [1] J. Immerkær, "Fast noise variance estimation", Computer Vision and Image
+       Understanding 64(2), 300-302, 1996.
+    .. [2] S. I. Olsen, "Estimation of noise in images: an evaluation", CVGIP: Graphical
+       Models and Image Processing 55(4), 319-323, 1993.
+    """
+    g = np.asarray(gray, dtype=np.float32)
+    H, W = g.shape
+    b = block + 2
+    if H < b or W < b:
+        return 0.0
+    ny, nx = (H - 2) // block, (W - 2) // block
+    step = max(1, int(np.ceil(np.sqrt(ny * nx / max_blocks))))
+    ys = np.arange(0, ny, step) * block
+    xs = np.arange(0, nx, step) * block
+    blocks = np.stack([g[y:y + b, x:x + b] for y in ys for x in xs])
+    clipped = ((blocks <= 2) | (blocks >= 253)).mean(axis=(1, 2)) > 0.5
+    blocks = blocks[~clipped]
+    if blocks.shape[0] == 0:
+        return 0.0
+    r = np.zeros((blocks.shape[0], block, block), dtype=np.float32)
+    for dy in range(3):
+        for dx in range(3):
+            r += _NOISE_OPERATOR[dy, dx] * blocks[:, dy:dy + block, dx:dx + block]
+    sigma = np.sqrt(np.pi / 2) * np.abs(r).mean(axis=(1, 2)) / 6.0
+    return float(np.percentile(sigma, percentile))
+
+
+@lru_cache(maxsize=64)
+def _noise_gain(scale: float, blur: float) -> float:
+    """Standard deviation, after the resize to the working scale and the comparison blur, of
+    unit white noise at the original resolution (a fixed simulation: exact for white noise
+    whatever the interpolation does)."""
+    n: np.ndarray = np.random.default_rng(0).standard_normal((256, 256)).astype(np.float32)
+    if scale != 1.0:
+        side = max(16, round(256 * scale))
+        n = cv2.resize(n, (side, side), interpolation=cv2.INTER_AREA if scale < 1.0 else cv2.INTER_CUBIC)
+    n = cv2.GaussianBlur(n, (0, 0), blur)
+    m = 8
+    return float(n[m:-m, m:-m].std())
+
+
 class _Correlator:
     """Local normalised correlation of a picture with warped copies of itself.
 
     The window statistics of the picture are computed once and shared by every map.
     """
 
-    def __init__(self, img: np.ndarray, win: int, min_std: float) -> None:
+    def __init__(self, img: np.ndarray, win: int, min_std: float, noise_var: float = 0.0,
+                 min_snr: float = 1.0) -> None:
         self.img, self.k, self.min_std = img, (win, win), min_std
+        self.noise_var, self.min_snr = float(noise_var), min_snr
         self.mean = cv2.boxFilter(img, cv2.CV_32F, self.k)
-        self.std = np.sqrt(np.maximum(cv2.boxFilter(img * img, cv2.CV_32F, self.k) - self.mean * self.mean, 0))
+        self.var = np.maximum(cv2.boxFilter(img * img, cv2.CV_32F, self.k) - self.mean * self.mean, 0)
+        self.std = np.sqrt(self.var)
+        self.untrusted = self._untrusted(self.var)
         h, w = img.shape
         self.yy, self.xx = np.mgrid[0:h, 0:w].astype(np.float32)
+
+    def _untrusted(self, var: np.ndarray) -> np.ndarray:
+        """Windows too flat to vouch: little signal, or less signal than noise."""
+        signal = var - self.noise_var
+        return (signal < self.min_std ** 2) | (signal < self.min_snr * self.noise_var)
 
     @cached_property
     def eig_ratio(self) -> np.ndarray:
@@ -248,8 +349,9 @@ class _Correlator:
     def __call__(self, M: np.ndarray, min_shift: float = 0.0) -> np.ndarray:
         """Correlation of every pixel's window with the window the map ``M`` says it came from.
 
-        NaN where either window is flat, where the source falls outside the picture, and
-        where the map moves a pixel by less than ``min_shift`` (compared with itself).
+        NaN where either window is flat (or mostly noise), where the source falls outside
+        the picture, and where the map moves a pixel by less than ``min_shift`` (compared
+        with itself). With a noise variance, the correlation is corrected for the noise.
         """
         img = self.img
         h, w = img.shape
@@ -258,9 +360,16 @@ class _Correlator:
         invalid = np.isnan(b)
         b[invalid] = 0.0
         mb = cv2.boxFilter(b, cv2.CV_32F, self.k)
-        sb = np.sqrt(np.maximum(cv2.boxFilter(b * b, cv2.CV_32F, self.k) - mb * mb, 0))
-        ncc = (cv2.boxFilter(img * b, cv2.CV_32F, self.k) - self.mean * mb) / np.maximum(self.std * sb, 1e-6)
-        invalid |= (self.std < self.min_std) | (sb < self.min_std)
+        vb = np.maximum(cv2.boxFilter(b * b, cv2.CV_32F, self.k) - mb * mb, 0)
+        ncc = (cv2.boxFilter(img * b, cv2.CV_32F, self.k) - self.mean * mb) / np.maximum(self.std * np.sqrt(vb), 1e-6)
+        if self.noise_var > 0:
+            # correction for attenuation (Spearman): noise of variance n in both windows
+            # lowers the correlation of identical content by sqrt(rel_a rel_b), where
+            # rel = (var - n) / var is the share of a window's variance that is signal
+            rel = (np.maximum(self.var - self.noise_var, 1e-6) / np.maximum(self.var, 1e-6)
+                   * np.maximum(vb - self.noise_var, 1e-6) / np.maximum(vb, 1e-6))
+            ncc = np.minimum(ncc / np.sqrt(rel), 1.0)
+        invalid |= self.untrusted | self._untrusted(vb)
         if min_shift > 0:
             inv = cv2.invertAffineTransform(M)
             ex = inv[0, 0] * self.xx + inv[0, 1] * self.yy + (inv[0, 2] - self.xx)
@@ -476,6 +585,17 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
        windows whose smaller eigenvalue is at least ``min_eig_ratio`` of the larger (a
        corner by the Harris-Stephens condition [6]_) pin the map in both directions, and
        in a look-alike these disagree.
+       Noise added to the whole picture after the copy was made (sensor noise of a
+       recompressed photo, or deliberate noise to hide a clone) is independent in the copy
+       and its source, and lowers their correlation below what any fixed threshold near 1
+       expects. Its standard deviation is estimated on the picture as given
+       (:func:`estimate_noise`, Immerkær's operator [7]_), carried through the resize and
+       the comparison blur (a fixed white-noise simulation), and every window's correlation
+       is corrected for attenuation [8]_: divided by ``sqrt(rel_a rel_b)``, with ``rel`` the
+       share of the window's variance that is signal. Windows with less signal than noise
+       (``min_snr``) are not trusted at all, as flat ones are. On clean pictures the
+       estimate is small and nothing changes; it errs low on structured noise (JPEG), where
+       the correction is then partial.
        Limits: flat or very small copied regions have too few keypoints (reported as
        inconclusive when the whole picture has little texture), and a copy's flat parts
        (sky, walls) correlate with nothing and stay out of the mask; naturally repeated
@@ -501,6 +621,10 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
     .. [5] J. Shi, C. Tomasi, "Good features to track", CVPR 1994, 593-600.
     .. [6] C. Harris, M. Stephens, "A combined corner and edge detector", Alvey Vision
        Conference 1988, 147-151.
+    .. [7] J. Immerkær, "Fast noise variance estimation", Computer Vision and Image
+       Understanding 64(2), 300-302, 1996.
+    .. [8] C. Spearman, "The proof and measurement of association between two things",
+       American Journal of Psychology 15(1), 72-101, 1904 (correction for attenuation).
     """
     p = params or CopyMoveParams()
     t0 = time.perf_counter()
@@ -555,7 +679,11 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
     # (rotated, scaled, shifted by a fraction of a pixel) differs from its source mostly at
     # the finest scale, natural look-alikes at every scale
     workf = cv2.GaussianBlur(work.astype(np.float32), (0, 0), 1.0)
-    corr = _Correlator(workf, p.ncc_window, p.min_std)
+    # added noise lowers the correlation of a true copy: it is measured on the picture as
+    # given and carried through the resize and the blur, and the correlation corrected for it
+    res.noise_std = estimate_noise(g) if p.noise_aware else 0.0
+    noise_var = (res.noise_std * _noise_gain(scale, 1.0)) ** 2
+    corr = _Correlator(workf, p.ncc_window, p.min_std, noise_var, p.min_snr)
     t2 = time.perf_counter()
     union = np.zeros((h, w), dtype=bool)
     inv = 1.0 / scale

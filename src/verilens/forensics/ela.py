@@ -110,6 +110,8 @@ def error_level_analysis(rgb: np.ndarray, quality: int = 90, block: int = 16,
     texture = np.abs(cv2.Laplacian(luma8, cv2.CV_16S, ksize=1)).astype(np.float32)
     h, w = diff.shape
     hb, wb = h // block, w // block
+    blocks: np.ndarray
+    tex: np.ndarray
     if hb == 0 or wb == 0:
         blocks = np.array([[float(diff.mean())]], dtype=np.float32)
         tex = np.array([[float(texture.mean())]], dtype=np.float32)
