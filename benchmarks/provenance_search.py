@@ -23,6 +23,10 @@ Side by side in one run:
 
 The 1M-item catalog takes about 10 GB of temporary disk and the rebuild about 8 GB of RAM.
 
+Stress cases, reported apart and not part of the overall figure or the targets: text over
+most of the picture in two styles, and small photos (160-320 px on the short side, in an
+archive of their own: the main corpus keeps its 320 px floor).
+
 Writes docs/benchmarks/provenance_search.md and .json.
 """
 
@@ -62,8 +66,11 @@ from verilens.provenance.ingest import Entry, hash_file, ingest  # noqa: E402
 FAMILIES = ["resize_50", "resize_25", "jpeg_q30", "crop_10", "crop_20", "crop_30", "caption_bar_15",
             "border_15", "text_overlay", "logo_overlay", "mirror", "rotate_90", "rotate_5",
             "brightness_contrast", "grayscale", "screenshot"]
-#: Reported, but not part of the overall figure or the targets: a stress case.
-STRESS = ["text_overlay_heavy"]
+#: Reported, but not part of the overall figure or the targets: stress cases (text over
+#: most of the picture, in two styles).
+STRESS = ["text_overlay_heavy", "text_overlay_dense"]
+#: Short side (px) of the small-photo stress set (real photos that small, and reduced copies).
+SMALL_SIDE = (160, 320)
 CROP_BORDER_OVERLAY = {"crop_10", "crop_20", "crop_30", "caption_bar_15", "border_15", "text_overlay",
                        "logo_overlay", "screenshot"}
 EXTS = (".jpg", ".jpeg", ".png", ".webp", ".heic", ".heif", ".tif", ".tiff")
@@ -79,9 +86,9 @@ def current_rss_mb() -> float:
         return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
-def font(size: int) -> Any:
+def font(size: int, path: str = FONT) -> Any:
     try:
-        return ImageFont.truetype(FONT, size)
+        return ImageFont.truetype(path, size)
     except OSError:
         return ImageFont.load_default()
 
@@ -93,6 +100,7 @@ def load_corpus(limit: int | None) -> list[dict[str, Any]]:
     own two-stage search: the c2pa test files are edits and composites of a few pictures)."""
     files = sorted(p for p in DATA.rglob("*") if p.suffix.lower() in EXTS and p.is_file())
     kept: list[dict[str, Any]] = []
+    small: list[dict[str, Any]] = []  # 160-320 px short side: the small-photo stress set only
     dropped = {"unreadable": 0, "small": 0, "flat": 0, "near_duplicate": 0}
     with tempfile.TemporaryDirectory(prefix="vl-dedupe-") as td:
         dedupe = Archive.open(Path(td) / "dedupe.db")
@@ -102,8 +110,13 @@ def load_corpus(limit: int | None) -> list[dict[str, Any]]:
             except Exception:
                 dropped["unreadable"] += 1
                 continue
-            if min(dec.rgb.shape[:2]) < 320:
+            short = min(dec.rgb.shape[:2])
+            if short < 320:
                 dropped["small"] += 1
+                if short >= SMALL_SIDE[0]:
+                    h = pdq_hash(dec.rgb)
+                    if not h.low_quality and not any(hamming(h.bits, k["pdq"]) <= 45 for k in kept + small):
+                        small.append({"path": str(p), "rgb": dec.rgb, "pdq": h.bits})
                 continue
             h = pdq_hash(dec.rgb)
             if h.low_quality:
@@ -120,9 +133,12 @@ def load_corpus(limit: int | None) -> list[dict[str, Any]]:
             kept.append({"path": str(p), "rgb": dec.rgb, "pdq": h.bits, "feat": extract_features(dec.rgb, 512, 256)})
             if limit and len(kept) >= limit:
                 break
+        # small photos that are copies or edits of a kept one (by either stage) are not distinct
+        small = [q for q in small if not any(hamming(q["pdq"], k["pdq"]) <= 45 for k in kept)
+                 and not dedupe.search_image(q["rgb"])]
         dedupe.close()
-    print(f"corpus: {len(files)} files, kept {len(kept)}, dropped {dropped}", file=sys.stderr)
-    return kept, dropped  # type: ignore[return-value]
+    print(f"corpus: {len(files)} files, kept {len(kept)}, dropped {dropped}, small stress {len(small)}", file=sys.stderr)
+    return kept, dropped, small  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------- transforms
@@ -168,6 +184,12 @@ def transform(rgb: np.ndarray, family: str, rng: np.random.Generator) -> tuple[n
         for k in range(3):
             d.text((int(w * 0.05), int(h * (0.15 + 0.3 * k))), "ЕКСКЛЮЗИВ  exclusive  #news",
                    fill=(255, 255, 255, 220), font=f, stroke_width=2, stroke_fill=(0, 0, 0, 220))
+    elif family == "text_overlay_dense":
+        d = ImageDraw.Draw(im, "RGBA")
+        f = font(max(12, h // 12), "/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf")
+        for k in range(5):
+            d.text((int(w * 0.03), int(h * (0.05 + 0.19 * k))), "Breaking news: troops spotted near the border today",
+                   fill=(255, 230, 0, 255), font=f)
     elif family == "logo_overlay":
         d = ImageDraw.Draw(im, "RGBA")
         lw, lh = int(w * 0.22), int(h * 0.12)
@@ -365,7 +387,8 @@ def run_queries(arch: Archive, archived: list[dict[str, Any]], absent: list[dict
         for iid, path in s.execute(select(Item.id, Item.path).where(Item.path.in_([p["path"] for p in archived]))):
             path_to_id[path] = iid
     fam_stats = {f: {"n": 0, "top1": 0, "pdq_top1": 0, "wrong_extra": 0} for f in FAMILIES + STRESS + ["original"]}
-    neg = {"queries": 0, "false_matches": 0, "pdq_false_matches": 0}
+    neg: dict[str, Any] = {"queries": 0, "false_matches": 0, "pdq_false_matches": 0, "overlay_pass": 0,
+                           "t_total": [], "t_overlay": [], "pos_overlay_pass": 0, "pos_queries": 0}
     t_first: list[float] = []
     t_total: list[float] = []
     t_second: list[float] = []
@@ -382,6 +405,8 @@ def run_queries(arch: Archive, archived: list[dict[str, Any]], absent: list[dict
                 t_first.append(res.timings_ms["pdq_ms"] + res.timings_ms["first_stage_ms"])
                 t_second.append(res.timings_ms["second_stage_ms"])
                 if group == "pos":
+                    neg["pos_queries"] += 1
+                    neg["pos_overlay_pass"] += res.overlay_pass
                     want = path_to_id[p["path"]]
                     fs = fam_stats[fam]
                     fs["n"] += 1
@@ -395,6 +420,10 @@ def run_queries(arch: Archive, archived: list[dict[str, Any]], absent: list[dict
                                          "keypoints": res.keypoints, "candidates": res.candidates_verified})
                 else:
                     neg["queries"] += 1
+                    neg["t_total"].append(t_total[-1])
+                    neg["overlay_pass"] += res.overlay_pass
+                    if res.overlay_pass:
+                        neg["t_overlay"].append(t_total[-1])
                     neg["false_matches"] += bool(res.matches)
                     neg["pdq_false_matches"] += bool(res.first_stage_items)
                     if res.matches:
@@ -405,7 +434,7 @@ def run_queries(arch: Archive, archived: list[dict[str, Any]], absent: list[dict
     return fam_stats, neg, t_first, t_second, t_total, failures
 
 
-def summarise(fam_stats: dict[str, Any], neg: dict[str, int]) -> dict[str, Any]:
+def summarise(fam_stats: dict[str, Any], neg: dict[str, Any]) -> dict[str, Any]:
     per_family = {}
     for fam, fs in fam_stats.items():
         per_family[fam] = {"queries": fs["n"], "recall_at_1": round(fs["top1"] / max(1, fs["n"]), 4),
@@ -421,6 +450,11 @@ def summarise(fam_stats: dict[str, Any], neg: dict[str, int]) -> dict[str, Any]:
         "no_copy_queries": neg["queries"], "false_matches": neg["false_matches"],
         "false_match_rate": round(neg["false_matches"] / max(1, neg["queries"]), 5),
         "pdq_only_false_matches": neg["pdq_false_matches"],
+        "no_copy_total_ms_median": round(statistics.median(neg["t_total"]), 2) if neg["t_total"] else None,
+        "no_copy_total_ms_p95": round(float(np.percentile(neg["t_total"], 95)), 2) if neg["t_total"] else None,
+        "no_copy_overlay_pass": neg["overlay_pass"],
+        "no_copy_overlay_pass_ms_median": round(statistics.median(neg["t_overlay"]), 2) if neg["t_overlay"] else None,
+        "copy_queries_overlay_pass": neg["pos_overlay_pass"], "copy_queries": neg["pos_queries"],
     }
 
 
@@ -457,9 +491,50 @@ def whole_query_at_scale(n: int, archived: list[dict[str, Any]], absent: list[di
         "min_crop_border_overlay_recall": acc["min_crop_border_overlay_recall"],
         "per_family_recall_at_1": {f: v["recall_at_1"] for f, v in acc["per_family"].items()},
         "false_matches": acc["false_matches"], "no_copy_queries": acc["no_copy_queries"],
+        "no_copy_total_ms_median": acc["no_copy_total_ms_median"], "no_copy_total_ms_p95": acc["no_copy_total_ms_p95"],
+        "no_copy_overlay_pass": acc["no_copy_overlay_pass"],
+        "no_copy_overlay_pass_ms_median": acc["no_copy_overlay_pass_ms_median"],
         "fresh_open_rss_mb": child["rss_delta_mb"], "fresh_open_s": child["open_s"], "fresh_open_rebuilt": child["rebuilt"],
         "catalog_gb": round(db.stat().st_size / 2**30, 2),
     }
+
+
+# ----------------------------------------------------------------------------- small photos
+def small_photo_stress(photos: list[dict[str, Any]], small: list[dict[str, Any]], n_distr: int, pool: np.ndarray,
+                       tmp: Path) -> dict[str, Any]:
+    """Photos 160-320 px on the short side (below the main corpus's 320 px floor): the real ones
+    of ../shared/data and a reduced copy of every corpus photo (short side drawn uniformly from
+    160-319 px, saved as JPEG q92), in an archive of their own with ``n_distr`` distractors;
+    70 % archived, the rest are the no-copy queries. Every family and stress case is queried."""
+    rs = np.random.default_rng(11)
+    folder = tmp / "small"
+    folder.mkdir()
+    items = [{"path": p["path"], "rgb": p["rgb"], "real": True} for p in small]
+    for i, p in enumerate(photos):
+        h, w = p["rgb"].shape[:2]
+        f = int(rs.integers(SMALL_SIDE[0], SMALL_SIDE[1])) / min(h, w)
+        path = folder / f"reduced_{i:03d}_{Path(p['path']).stem[:40]}.jpg"
+        Image.fromarray(p["rgb"]).resize((max(1, round(w * f)), max(1, round(h * f))),
+                                         Image.Resampling.LANCZOS).save(path, format="JPEG", quality=92)
+        items.append({"path": str(path), "rgb": decode_reduced(path, side=1600).rgb, "real": False})
+    order = rs.permutation(len(items))
+    n_arch = int(round(len(items) * 0.7))
+    archived = [items[i] for i in order[:n_arch]]
+    absent = [items[i] for i in order[n_arch:]]
+    db = tmp / "small.db"
+    arch = Archive.open(db)
+    add_distractors(arch, n_distr, pool, np.random.default_rng(12))
+    arch.close()
+    arch = Archive.open(db)
+    ingest(arch, [Entry(p["path"]) for p in archived], workers=2)
+    fam_stats, neg, _, _, t_total, failures = run_queries(arch, archived, absent)
+    arch.close()
+    acc = summarise(fam_stats, neg)
+    return {"photos": len(items), "real_small_photos": len(small), "reduced_copies": len(photos),
+            "archived": len(archived), "not_archived": len(absent), "distractors": n_distr,
+            "short_side_px": list(SMALL_SIDE), **{k: v for k, v in acc.items() if k != "per_family"},
+            "per_family": acc["per_family"], "total_median": round(statistics.median(t_total), 2),
+            "failures": [f for f in failures if f.get("family") not in STRESS][:20]}
 
 
 # ----------------------------------------------------------------------------- main
@@ -502,7 +577,7 @@ def main() -> None:
         sys.exit(f"real-media corpus not found at {DATA}")
     rng = np.random.default_rng(0)
     t_all = time.perf_counter()
-    photos, dropped = load_corpus(args.limit)
+    photos, dropped, small = load_corpus(args.limit)
     order = rng.permutation(len(photos))
     n_arch = int(round(len(photos) * args.archive_fraction))
     archived = [photos[i] for i in order[:n_arch]]
@@ -567,6 +642,8 @@ def main() -> None:
         result["memory"]["index_rss_mb_fresh_process"] = child["rss_delta_mb"]
         result["memory"]["rss_gb_per_million_items"] = round(child["rss_delta_mb"] / st["items"] * 1e6 / 1024, 2)
         result["memory"]["open_s_fresh_process"] = child["open_s"]
+        print("small photos...", file=sys.stderr)
+        result["small_photos"] = small_photo_stress(photos, small, min(n_distr, 20_000), pool, tmp)
         if args.whole_scale:
             print("whole query at scale...", file=sys.stderr)
             result["whole_query_at_scale"] = whole_query_at_scale(args.whole_scale, archived, absent, pool, tmp, rng)
@@ -619,10 +696,8 @@ def render(r: dict[str, Any]) -> str:
     lines += [
         f"| **all transforms** | | **{a['overall_recall_at_1']:.3f}** | {a['overall_pdq_only_recall_at_1']:.3f} | |",
         "",
-        f"Lowest crop/border/overlay family: {a['min_crop_border_overlay_recall']:.3f}. Stress case, not in the "
-        f"overall figure: three lines of large text across the picture (`text_overlay_heavy`): "
-        f"{a['per_family']['text_overlay_heavy']['recall_at_1']:.3f} (PDQ only "
-        f"{a['per_family']['text_overlay_heavy']['pdq_only_recall_at_1']:.3f}). Crops remove the stated "
+        f"Lowest crop/border/overlay family: {a['min_crop_border_overlay_recall']:.3f}. Stress cases (heavy text, "
+        "small photos) are reported apart, below. Crops remove the stated "
         "fraction of each side at a random position (crop 30% keeps 49% of the area); borders add 7.5% on each "
         "side; caption bar 15% of the height; screenshot: the photo at 25–45% of a 1280×800 page. Every query is "
         "re-encoded as JPEG (q85; q30 for that family) and decoded like `archive search` does.",
@@ -632,14 +707,55 @@ def render(r: dict[str, Any]) -> str:
         f"{a['false_matches']} of {a['no_copy_queries']} no-copy queries returned any match "
         f"(false-match rate {a['false_match_rate']:.4%}); PDQ alone: {a['pdq_only_false_matches']}.",
         "",
+        "## Stress cases (not in the overall figure or the targets)",
+        "",
+        "Text over most of the picture. The glyph corners are the strongest in the picture and take the keypoints "
+        "the photo's own corners should have; when neither stage finds anything and at least "
+        f"{r['parameters']['overlay_trigger']:.0%} of the looked-up keypoints sit on drawn-looking strokes (thin white "
+        "or saturated-colour structures), a second keypoint pass detects keypoints away from them and tries again "
+        "with the same acceptance rule (15 inliers, 6 px).",
+        "",
+        "| case | queries | verilens recall@1 | PDQ only |",
+        "|---|---:|---:|---:|",
+    ]
+    desc = {"text_overlay_heavy": "three lines of large white text with a black outline (`text_overlay_heavy`)",
+            "text_overlay_dense": "five lines of yellow serif text, no outline (`text_overlay_dense`)"}
+    for fam in STRESS:
+        v = a["per_family"][fam]
+        lines.append(f"| {desc.get(fam, fam)} | {v['queries']} | {v['recall_at_1']:.3f} | {v['pdq_only_recall_at_1']:.3f} |")
+    sp = r.get("small_photos")
+    if sp:
+        lines += [
+            "",
+            f"Small photos ({sp['short_side_px'][0]}–{sp['short_side_px'][1]} px on the short side, below the main corpus's "
+            f"floor): the {sp['real_small_photos']} distinct real ones of ../shared/data and a reduced copy of each of the "
+            f"{sp['reduced_copies']} corpus photos (short side drawn uniformly from that range, JPEG q92), in an archive of "
+            f"their own with {sp['distractors']:,} distractors; {sp['archived']} archived, {sp['not_archived']} "
+            f"as no-copy queries. Recall@1 over the families {sp['overall_recall_at_1']:.3f} (PDQ only "
+            f"{sp['overall_pdq_only_recall_at_1']:.3f}), lowest crop/border/overlay family "
+            f"{sp['min_crop_border_overlay_recall']:.3f}; {sp['false_matches']} false matches in "
+            f"{sp['no_copy_queries']} no-copy queries; whole query median {sp['total_median']} ms.",
+            "",
+            "| family (small photos) | queries | verilens recall@1 | PDQ only |",
+            "|---|---:|---:|---:|",
+        ]
+        for fam, v in sp["per_family"].items():
+            tag = " (stress)" if fam in STRESS else ""
+            lines.append(f"| {fam}{tag} | {v['queries']} | {v['recall_at_1']:.3f} | {v['pdq_only_recall_at_1']:.3f} |")
+    lines.extend([
+        "",
         "## Search speed",
         "",
         f"At {s['archive_items']:,} items: first stage (PDQ of the query + 8-variant index search) median "
         f"{s['first_stage_median']} ms (p95 {s['first_stage_p95']}); second stage (ORB on the query, descriptor "
         f"index, RANSAC on candidates) median {s['second_stage_median']} ms; whole query median "
-        f"{s['total_median']} ms (p95 {s['total_p95']}).",
+        f"{s['total_median']} ms (p95 {s['total_p95']}). Queries with no copy in the archive (they run every "
+        f"pass that applies): median {a['no_copy_total_ms_median']} ms (p95 {a['no_copy_total_ms_p95']}); "
+        f"{a['no_copy_overlay_pass']} of {a['no_copy_queries']} ran the overlay pass (median "
+        f"{a['no_copy_overlay_pass_ms_median']} ms for those), as did {a['copy_queries_overlay_pass']} of "
+        f"{a['copy_queries']} queries with a copy.",
         "",
-    ]
+    ])
     w = r.get("whole_query_at_scale")
     if w:
         lines += [
@@ -651,7 +767,9 @@ def render(r: dict[str, Any]) -> str:
             f"{w['index']['features']['words']:,} visual words over {w['index']['features']['entries']:,} "
             "descriptors). At that size recall@1 "
             f"{w['overall_recall_at_1']:.3f} (lowest crop/border/overlay family {w['min_crop_border_overlay_recall']:.3f}), "
-            f"{w['false_matches']} false matches in {w['no_copy_queries']} no-copy queries.",
+            f"{w['false_matches']} false matches in {w['no_copy_queries']} no-copy queries; no-copy queries median "
+            f"{w['no_copy_total_ms_median']} ms (p95 {w['no_copy_total_ms_p95']}), {w['no_copy_overlay_pass']} of them "
+            f"ran the overlay pass (median {w['no_copy_overlay_pass_ms_median']} ms for those).",
             "",
         ]
     lines += [

@@ -97,7 +97,7 @@ MIN_VOTES = 3
 OVERLAY_TRIGGER = 0.7
 OVERLAY_GRID = 12
 OVERLAY_FAST_THRESHOLD = 8
-OVERLAY_FEATURES = 1000
+OVERLAY_FEATURES = 500
 OVERLAY_LOOKUPS = 250
 #: Training descriptors per visual word for the vocabulary (read from the catalog).
 TRAIN_PER_WORD = 16
