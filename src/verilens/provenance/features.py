@@ -6,6 +6,8 @@ so that any large enough part of the picture (a crop) keeps its share of them. A
 found through the descriptor index is confirmed only when a similarity transform (rotation,
 uniform scale, translation) fitted with RANSAC explains enough matches; the transform then
 says how the query relates to the archived picture (crop, embedding, rotation, mirror).
+:func:`overlay_mask` finds drawn-looking strokes (text, graphics) so that a second keypoint
+pass on a query can look beside them.
 """
 
 from __future__ import annotations
