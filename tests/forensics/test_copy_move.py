@@ -187,3 +187,42 @@ def test_clone_under_strong_noise_is_found_only_with_the_noise_correction() -> N
     # the same noise on a clean picture does not make a clone
     clean = np.clip(_textured(seed=6).astype(np.float32) + rng.normal(0, 10, fg.rgb.shape), 0, 255).astype(np.uint8)
     assert not detect_copy_move(np.asarray(Image.fromarray(clean).convert("L"))).clones
+
+
+def _flat_noisy(h: int = 480, w: int = 640, seed: int = 3) -> np.ndarray:
+    """A smooth gradient with faint sensor-like noise (std ~2): almost no keypoints."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w]
+    g = 90 + 60 * x / w + 20 * y / h + rng.normal(0, 2.0, (h, w))
+    return np.clip(np.rint(g), 0, 255).astype(np.uint8)
+
+
+def test_pixel_identical_copy_of_a_flat_area_is_found_without_keypoints() -> None:
+    # exact-match block comparison (Fridrich, Soukal & Lukáš 2003): a whole-pixel shift
+    # copies the noise too, which no other part of the picture repeats
+    g = _flat_noisy()
+    clean = detect_copy_move(g)
+    assert not clean.clones
+    forged = g.copy()
+    forged[300:380, 400:500] = g[60:140, 90:190]
+    truth = np.zeros(g.shape, bool)
+    truth[300:380, 400:500] = truth[60:140, 90:190] = True
+    res = detect_copy_move(forged)
+    exact = [c for c in res.clones if c.method == "exact"]
+    assert exact and exact[0].to_dict()["shift_px"] in ([310.0, 240.0], [-310.0, -240.0])
+    assert pixel_f1(res.mask, truth) >= 0.9
+
+
+def test_exact_copies_along_the_jpeg_block_grid_are_not_evidence() -> None:
+    # flat JPEG blocks with the same quantised coefficients decode to the same pixels, so
+    # windows repeat along the 8-pixel grid by compression alone: such shifts are ignored
+    # (a copy moved by a multiple of 8 in both directions is left to the keypoint search)
+    from verilens.forensics.copy_move import _exact_copies
+
+    g = _flat_noisy()
+    on_grid, off_grid = g.copy(), g.copy()
+    on_grid[300:380, 400:500] = g[60:140, 88:188]  # shift (312, 240): both multiples of 8
+    off_grid[300:380, 400:500] = g[60:140, 90:190]  # shift (310, 240)
+    assert _exact_copies(on_grid, CopyMoveParams()) == []
+    found = _exact_copies(off_grid, CopyMoveParams())
+    assert [s for s, _, _ in found] == [(310, 240)]

@@ -420,8 +420,11 @@ CM = CopyMoveParams()
     caveat=(
         "How to read: regions that appear twice in the picture, also rotated, scaled or mirrored, "
         "are matched by keypoints, checked with a geometric model and then pixel by pixel; the mask "
-        "marks both the source and the copy (which is which cannot be told). What it cannot show: "
-        "copies of flat areas (sky, walls) or very small copies have too few keypoints; regions that "
+        "marks both the source and the copy (which is which cannot be told); pixel-identical copies "
+        "moved without rotation or scaling are also found by comparing windows directly, even in flat "
+        "areas, when the picture was not recompressed after the copy. What it cannot show: "
+        "copies of flat areas (sky, walls) that were rotated, scaled or recompressed, or very small "
+        "copies, have too few keypoints; regions that "
         "agree only along edges, lines or stripes (window frames, text strokes, symmetric outlines) "
         "are not counted, so a copy of purely striped content is missed; naturally repeated objects "
         "(windows, tiles, crowds) and identical glyphs of burnt-in text can still match and need a "
@@ -442,9 +445,10 @@ def copy_move_check(ctx: Context) -> Finding:
         details["mask_frac"] = round(frac, 5)
         best = max(res.clones, key=lambda c: c.inliers)
         score = float(min(1.0, best.inliers / 30.0) * min(1.0, best.mean_ncc))
-        return Finding(State.FOUND, f"{len(res.clones)} region(s) appear twice (best: {best.inliers} matching "
-                                    f"keypoints, correlation {best.mean_ncc:.2f}); the mask covers {frac:.2%} of the "
-                                    "picture.", score=score, details=details, artifacts=[art])
+        how = (f"{best.inliers} pixels of identical windows" if best.method == "exact"
+               else f"{best.inliers} matching keypoints, correlation {best.mean_ncc:.2f}")
+        return Finding(State.FOUND, f"{len(res.clones)} region(s) appear twice (best: {how}); the mask covers "
+                                    f"{frac:.2%} of the picture.", score=score, details=details, artifacts=[art])
     if res.low_texture:
         return Finding(State.INCONCLUSIVE, f"Only {res.keypoints} keypoints: the picture has too little texture for "
                                            "copy-move detection.", details=details)

@@ -58,6 +58,15 @@ class CopyMoveParams:
     min_std : float
         Local standard deviation of the signal (grey levels, noise removed) below which
         correlation is not trusted.
+    exact_window : int
+        Side of the windows compared for exact (pixel-identical) copies moved without
+        rotation or scaling (pixels, original resolution).
+    exact_max_pixels : int
+        Pictures larger than this (pixels) skip the exact search: it runs at the
+        original resolution.
+    exact_min_std : float
+        Windows flatter than this (standard deviation, grey levels) are not compared
+        exactly (a constant or clipped patch equals every other one).
     noise_aware : bool
         Estimate the picture's white noise and correct the correlation for it.
     min_snr : float
@@ -104,6 +113,9 @@ class CopyMoveParams:
     ncc_threshold: float = 0.88
     ncc_window: int = 9
     min_std: float = 2.5
+    exact_window: int = 8
+    exact_max_pixels: int = 4_200_000
+    exact_min_std: float = 1.0
     noise_aware: bool = True
     min_snr: float = 1.0
     min_region_frac: float = 0.0015
@@ -130,6 +142,7 @@ class CloneMatch:
     src_bbox: tuple[int, int, int, int]
     dst_bbox: tuple[int, int, int, int]
     median_ncc_2d: float = 0.0  # over the two-dimensionally textured windows of the destination
+    method: str = "keypoints"  # or "exact": pixel-identical windows, found without keypoints
 
     def to_dict(self) -> dict[str, Any]:
         a = self.matrix[:, :2]
@@ -141,6 +154,7 @@ class CloneMatch:
                                                              round(float(self.matrix[1, 2]), 1)],
                 "matrix": np.round(self.matrix, 4).tolist(), "destination_frac": round(self.dst_frac, 5),
                 "median_ncc": round(self.mean_ncc, 3), "median_ncc_textured": round(self.median_ncc_2d, 3),
+                "method": self.method,
                 "source_bbox_xywh": list(self.src_bbox), "destination_bbox_xywh": list(self.dst_bbox)}
 
 
@@ -544,6 +558,97 @@ def _periodic(corr: _Correlator, M: np.ndarray, dst: np.ndarray, p: CopyMovePara
     return False
 
 
+def _window_keys(g8: np.ndarray, win: int) -> np.ndarray:
+    """An int64 key of every ``win`` x ``win`` window (anchored at its top-left pixel).
+
+    Three projections on fixed pseudo-random integer kernels, exact in float32 (sums of
+    integers below 2**24), packed into 21 bits each: identical windows have identical
+    keys; different windows share one by chance about once in 2**60.
+    """
+    rng = np.random.default_rng(12345)
+    g = g8.astype(np.float32)
+    key = np.zeros(g.shape, dtype=np.int64)
+    for i in range(3):
+        k = rng.integers(-15, 16, (win, win)).astype(np.float32)
+        r = cv2.filter2D(g, cv2.CV_32F, k, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
+        key |= ((r.astype(np.int64) + (1 << 20)) & ((1 << 21) - 1)) << (21 * i)
+    return key
+
+
+def _exact_copies(g8: np.ndarray, p: CopyMoveParams) -> list[tuple[tuple[int, int], np.ndarray, np.ndarray]]:
+    """Regions copied by a whole-pixel shift, found as runs of pixel-identical windows.
+
+    Returns (shift dx dy, source mask, destination mask) per copy, at full resolution.
+    """
+    H, W = g8.shape
+    win = p.exact_window
+    if H <= 2 * win or W <= 2 * win:
+        return []
+    key = _window_keys(g8, win)[: H - win + 1, : W - win + 1]
+    gf = g8.astype(np.float32)
+    m = cv2.boxFilter(gf, cv2.CV_32F, (win, win), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT)
+    v = cv2.boxFilter(gf * gf, cv2.CV_32F, (win, win), anchor=(0, 0), normalize=True, borderType=cv2.BORDER_CONSTANT)
+    ok = (v - m * m >= p.exact_min_std ** 2)[: H - win + 1, : W - win + 1]
+    ys, xs = np.nonzero(ok)
+    if ys.size < 2:
+        return []
+    kk = key[ys, xs]
+    order = np.argsort(kk, kind="stable")
+    ks = kk[order]
+    same = ks[1:] == ks[:-1]
+    # only keys held by exactly two windows: a window equal to many others (periodic or
+    # synthetic patterns) says nothing about where it came from
+    first = np.r_[True, ~same]
+    run_id = np.cumsum(first) - 1
+    run_len = np.bincount(run_id)
+    pair = np.nonzero(same & (run_len[run_id[1:]] == 2))[0]
+    if pair.size == 0:
+        return []
+    a, b = order[pair], order[pair + 1]
+    dx, dy = xs[b] - xs[a], ys[b] - ys[a]
+    flip = (dy < 0) | ((dy == 0) & (dx < 0))
+    dx, dy = np.where(flip, -dx, dx), np.where(flip, -dy, dy)
+    # a JPEG decoder turns blocks with the same quantised coefficients into the same
+    # pixels, so shifts along the 8-pixel block grid repeat windows by compression alone
+    far = (dx * dx + dy * dy >= p.min_shift ** 2) & ~((dx % 8 == 0) & (dy % 8 == 0))
+    dx, dy = dx[far], dy[far]
+    if dx.size == 0:
+        return []
+    shifts, votes = np.unique(np.stack([dx, dy], 1), axis=0, return_counts=True)
+    min_area = max(p.min_region_frac * H * W, 4.0 * win * win)
+    out = []
+    for i in np.argsort(-votes)[: p.max_models]:
+        if votes[i] < min_area / 4:
+            break
+        sx, sy = int(shifts[i, 0]), int(shifts[i, 1])
+        h2, w2 = key.shape
+        # windows at q and q + (sx, sy) identical and both textured
+        y0, y1 = max(0, -sy), min(h2, h2 - sy)
+        x0, x1 = max(0, -sx), min(w2, w2 - sx)
+        if y1 <= y0 or x1 <= x0:
+            continue
+        eq: np.ndarray = np.zeros((h2, w2), dtype=np.uint8)
+        eq[y0:y1, x0:x1] = ((key[y0:y1, x0:x1] == key[y0 + sy:y1 + sy, x0 + sx:x1 + sx])
+                            & ok[y0:y1, x0:x1] & ok[y0 + sy:y1 + sy, x0 + sx:x1 + sx])
+        eq = cv2.morphologyEx(eq, cv2.MORPH_CLOSE, np.ones((3, 3), np.uint8))
+        nl, lab, stats, _ = cv2.connectedComponentsWithStats(eq, connectivity=8)
+        keep = np.zeros(nl, bool)
+        keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= min_area / 4
+        if not keep.any():
+            continue
+        anchors = np.zeros((H, W), dtype=np.uint8)
+        anchors[:h2, :w2] = keep[lab]
+        # every pixel of an identical window was copied: grow the anchors by the window
+        src = cv2.dilate(anchors, np.ones((win, win), np.uint8), anchor=(win - 1, win - 1)) > 0
+        if src.sum() < min_area:
+            continue
+        dst = np.zeros_like(src)
+        dst[max(0, sy):H + min(0, sy), max(0, sx):W + min(0, sx)] = src[max(0, -sy):H - max(0, sy),
+                                                                          max(0, -sx):W - max(0, sx)]
+        out.append(((sx, sy), src, dst))
+    return out
+
+
 def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
                      deadline: Callable[[], bool] | None = None) -> CopyMoveResult:
     """Find regions copied inside the same picture, with rotation, scaling and mirroring.
@@ -596,6 +701,17 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
        (``min_snr``) are not trusted at all, as flat ones are. On clean pictures the
        estimate is small and nothing changes; it errs low on structured noise (JPEG), where
        the correction is then partial.
+       Keypoints miss copies of weakly textured areas (sky, walls, road), yet a copy moved
+       by a whole number of pixels and saved without loss carries the area's faint noise
+       along, which no other place repeats. Pictures up to ``exact_max_pixels`` are
+       therefore also searched for pixel-identical windows at the original resolution, as
+       in the exact-match block method of Fridrich et al. [9]_ (window keys from integer
+       projections, sorted; a key held by exactly two textured windows gives a shift;
+       shifts backed by enough windows form regions). Windows flatter than
+       ``exact_min_std`` and shifts along the 8-pixel JPEG block grid (where a decoder
+       repeats flat blocks by itself) are not used, so a copy moved by a multiple of 8 in
+       both directions is left to the keypoints; any post-processing that changes copy and
+       source differently (JPEG off the grid, noise, resampling) defeats this search.
        Limits: flat or very small copied regions have too few keypoints (reported as
        inconclusive when the whole picture has little texture), and a copy's flat parts
        (sky, walls) correlate with nothing and stay out of the mask; naturally repeated
@@ -625,6 +741,8 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
        Understanding 64(2), 300-302, 1996.
     .. [8] C. Spearman, "The proof and measurement of association between two things",
        American Journal of Psychology 15(1), 72-101, 1904 (correction for attenuation).
+    .. [9] J. Fridrich, D. Soukal, J. Lukáš, "Detection of copy-move forgery in digital
+       images", Digital Forensic Research Workshop (DFRWS), 2003.
     """
     p = params or CopyMoveParams()
     t0 = time.perf_counter()
@@ -653,8 +771,24 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
     timings["keypoints_s"] = time.perf_counter() - t0
     n = len(kps)
     res = CopyMoveResult(mask=full_mask, keypoints=n, scale=scale, timings=timings)
+    # pixel-identical copies moved by a whole-pixel shift need no keypoints: they are
+    # found even in weakly textured areas (sky, walls), where sensor or compression noise
+    # is copied along with the content
+    exact: list[tuple[tuple[int, int], np.ndarray, np.ndarray]] = []
+    if H * W <= p.exact_max_pixels:
+        te = time.perf_counter()
+        exact = _exact_copies(g, p)
+        timings["exact_s"] = time.perf_counter() - te
+    exact_union = np.zeros((H, W), dtype=bool)
+    for (sx, sy), src_m, dst_m in exact:
+        exact_union |= src_m | dst_m
+        M = np.array([[1.0, 0.0, float(sx)], [0.0, 1.0, float(sy)]])
+        res.clones.append(CloneMatch(M, int(src_m.sum()), False, float(dst_m.mean()), 1.0, _bbox(src_m, 1.0),
+                                     _bbox(dst_m, 1.0), 1.0, method="exact"))
+    if exact_union.any():
+        res.mask = exact_union.astype(np.uint8) * 255
     if n < p.min_keypoints or des is None:
-        res.low_texture = True
+        res.low_texture = not res.clones
         return res
     pts = np.array([kp.pt for kp in kps], dtype=np.float32)
     d = root_sift(des)
@@ -745,6 +879,6 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
     if union.any():
         big = cv2.resize(union.astype(np.uint8) * 255, (W, H), interpolation=cv2.INTER_NEAREST) if scale != 1.0 \
             else union.astype(np.uint8) * 255
-        res.mask = big
+        res.mask = np.maximum(res.mask, big)
     timings["total_s"] = time.perf_counter() - t0
     return res
