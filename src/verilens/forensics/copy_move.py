@@ -649,6 +649,14 @@ def _exact_copies(g8: np.ndarray, p: CopyMoveParams) -> list[tuple[tuple[int, in
     return out
 
 
+def _same_shift(M: np.ndarray, shift_map: np.ndarray, tol: float = 1.5) -> bool:
+    """True when ``M`` is (nearly) the pure translation ``shift_map``, in either direction."""
+    if not np.allclose(M[:, :2], np.eye(2), atol=0.02):
+        return False
+    t, s = M[:, 2], shift_map[:, 2]
+    return bool(np.abs(t - s).max() <= tol or np.abs(t + s).max() <= tol)
+
+
 def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
                      deadline: Callable[[], bool] | None = None) -> CopyMoveResult:
     """Find regions copied inside the same picture, with rotation, scaling and mirroring.
@@ -871,6 +879,8 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
             union |= v.dst | v.src
             Mfull = v.matrix.astype(np.float64).copy()
             Mfull[:, 2] *= inv
+            if any(_same_shift(Mfull, c.matrix) for c in res.clones if c.method == "exact"):
+                continue  # already reported by the exact search (its pixels are in the mask)
             res.clones.append(CloneMatch(Mfull, n_in, mirrored, frac, v.median_ncc, _bbox(v.src, inv),
                                          _bbox(v.dst, inv), v.median_ncc_2d))
         if res.stopped_early:
