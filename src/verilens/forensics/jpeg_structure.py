@@ -10,6 +10,7 @@ import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,14 @@ class SignatureMatch:
         return {"encoder": self.encoder, "category": self.category, "examples": self.examples[:5]}
 
 
+@lru_cache(maxsize=1)
+def _shipped_signatures() -> dict[str, Any]:
+    """The shipped table, read once per process (callers copy what they extend)."""
+    text = (Path(__file__).resolve().parent.parent / "data" / "jpeg_signatures.json").read_text(encoding="utf-8")
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
 def load_signatures(extra: Sequence[str | Path] = ()) -> dict[str, Any]:
     """The encoder signature table shipped in ``verilens/data/jpeg_signatures.json``, plus local ones.
 
@@ -171,16 +180,15 @@ def load_signatures(extra: Sequence[str | Path] = ()) -> dict[str, Any]:
     ValueError
         A local table that is not a signature table (the message names the file).
     """
-    text = (Path(__file__).resolve().parent.parent / "data" / "jpeg_signatures.json").read_text(encoding="utf-8")
-    data: dict[str, Any] = json.loads(text)
-    data["tables"] = ["verilens/data/jpeg_signatures.json"]
+    shipped = _shipped_signatures()
+    data: dict[str, Any] = dict(shipped, entries=list(shipped["entries"]), tables=["verilens/data/jpeg_signatures.json"])
     for path in extra:
         try:
             local = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
             entries = [dict(e, table=str(path)) for e in local["entries"] if isinstance(e, dict) and "key" in e]
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{path} is not a readable JPEG signature table ({exc})") from exc
-        data["entries"] = list(data["entries"]) + entries
+        data["entries"].extend(entries)
         data["files_read"] = int(data.get("files_read", 0)) + int(local.get("files_read", 0))
         data["tables"].append(str(path))
     return data
