@@ -9,6 +9,7 @@ from verilens.provenance.hashing import PDQ_MATCH_THRESHOLD
 from verilens.provenance.index import (
     WORD_LOAD,
     BinaryIndex,
+    _scan_lists,
     DescriptorIndex,
     feature_index_for,
     kmajority,
@@ -132,3 +133,31 @@ def test_one_word_index_is_an_exhaustive_signature_scan():
     for c in range(30):
         rows, votes, _ = idx.vote(np.stack([_flip(x[i], 10, rng) for i in np.nonzero(label == c)[0]]), 6)
         assert rows[0] == c and votes[0] >= 15
+
+
+def test_list_scan_finds_exactly_the_pairs_a_brute_force_scan_finds():
+    rng = np.random.default_rng(5)
+    sigs = rng.integers(0, 2**63, 400_000, dtype=np.int64).view(np.uint64)
+    # lists of 0..2,000 entries, probed by 1..3 query signatures each; enough pairs to
+    # refill the output buffer several times
+    lens = rng.integers(0, 2000, 300)
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    ends = starts + lens
+    per = rng.integers(1, 4, 300)
+    head = np.concatenate([[0], np.cumsum(per)[:-1]])
+    tail = head + per
+    owner = np.repeat(np.arange(300), per)
+    pick = starts[owner] + (rng.integers(0, 2000, owner.size) % np.maximum(lens[owner], 1))
+    near = sigs[pick]  # each query close to an entry of the list it probes (when not empty)
+    qsig = near ^ (np.uint64(1) << rng.integers(0, 64, near.size).astype(np.uint64))
+    pair, entry, dist = _scan_lists(qsig, head, tail, starts, ends, sigs, 12)
+    got = sorted(zip(pair.tolist(), entry.tolist(), dist.tolist(), strict=True))
+    want = []
+    for i in range(300):
+        block = sigs[starts[i]:ends[i]]
+        for j in range(head[i], tail[i]):
+            d = np.bitwise_count(block ^ qsig[j])
+            want += [(j, int(starts[i] + e), int(d[e])) for e in np.flatnonzero(d <= 12)]
+    assert got == sorted(want) and len(want) >= int(tail[-1]) * 9 // 10
+    none = _scan_lists(qsig[:1], np.array([0]), np.array([1]), np.array([5]), np.array([5]), sigs, 12)
+    assert all(a.size == 0 for a in none)

@@ -259,6 +259,58 @@ def kmajority(sample: np.ndarray, k: int, iters: int = 8, seed: int = 0) -> np.n
     return cent
 
 
+def _scan_lists(qsig: np.ndarray, head: np.ndarray, tail: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                sigs: np.ndarray, max_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every (query signature, list entry) pair within ``max_bits`` of each other.
+
+    List ``i`` is ``sigs[starts[i]:ends[i]]``, compared with the query signatures
+    ``qsig[head[i]:tail[i]]``. Returns (query signature index, entry index, distance as
+    uint8). The comparisons run in faiss (``match_hamming_thres``: popcount, threshold and
+    output in one pass), writing into one reused buffer.
+    """
+    faiss = _faiss()
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint8))
+    live = np.nonzero(ends > starts)[0]
+    if live.size == 0:
+        return none
+    qsig = np.ascontiguousarray(qsig, dtype=np.uint64)
+    sigs = np.ascontiguousarray(sigs, dtype=np.uint64)
+    h_l, t_l, a_l, b_l = head[live], tail[live], starts[live], ends[live]
+    worst = (t_l - h_l) * (b_l - a_l)  # pairs a list can yield at most
+    cap = int(max(worst.max(), min(worst.sum(), 1 << 18)))
+    pairs = np.empty((cap, 2), np.int64)
+    dis = np.empty(cap, np.int32)
+    q_addr, s_addr, p_addr, d_addr = qsig.ctypes.data, sigs.ctypes.data, pairs.ctypes.data, dis.ctypes.data
+    u8, i64, i32 = faiss.cast_integer_to_uint8_ptr, faiss.cast_integer_to_idx_t_ptr, faiss.cast_integer_to_int_ptr
+    out_p: list[np.ndarray] = []
+    out_e: list[np.ndarray] = []
+    out_d: list[np.ndarray] = []
+    blocks: list[tuple[int, int, int]] = []  # (pairs found, first query signature, first entry)
+    pos = 0
+
+    def flush() -> None:
+        if pos:
+            n, h0, a0 = (np.array(c, np.int64) for c in zip(*blocks, strict=True))
+            out_p.append(pairs[:pos, 0] + np.repeat(h0, n))
+            out_e.append(pairs[:pos, 1] + np.repeat(a0, n))
+            out_d.append(dis[:pos].astype(np.uint8))
+        blocks.clear()
+
+    for h, t, a, b, w in zip(h_l.tolist(), t_l.tolist(), a_l.tolist(), b_l.tolist(), worst.tolist(), strict=True):
+        if pos + w > cap:
+            flush()
+            pos = 0
+        n = faiss.match_hamming_thres(u8(q_addr + 8 * h), u8(s_addr + 8 * a), t - h, b - a, int(max_bits), 8,
+                                      i64(p_addr + 16 * pos), i32(d_addr + 4 * pos))
+        if n:
+            blocks.append((n, h, a))
+            pos += n
+    flush()
+    if not out_p:
+        return none
+    return np.concatenate(out_p), np.concatenate(out_e), np.concatenate(out_d)
+
+
 class DescriptorIndex:
     """A visual-word inverted file over 256-bit descriptors with 64-bit signatures.
 
@@ -322,6 +374,7 @@ class DescriptorIndex:
         self._side_n = 0
         self._side_csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._fine_idx: list[Any] | None = None
+        self._fine_words: list[np.ndarray] | None = None
         #: While True (a rebuild), new entries wait in the side list until :meth:`compact`.
         self.bulk = False
 
@@ -364,9 +417,12 @@ class DescriptorIndex:
             return np.zeros((x.shape[0], 1), np.int64)
         _, c = _hamming_to(self.coarse).search(x, p1)
         if x.shape[0] * p1 <= 4096:  # a query: the fine cells of its coarse cells at once
-            fine = self.fine.view(np.uint64)  # (k1, k2, 4)
-            bc = np.bitwise_count(fine[c] ^ x.view(np.uint64)[:, None, None, :])
-            d = bc[..., 0].astype(np.uint16) + bc[..., 1] + bc[..., 2] + bc[..., 3]
+            if self._fine_words is None:  # the centroids' four 64-bit words, each (k1, k2) contiguous
+                self._fine_words = [np.ascontiguousarray(self.fine.view(np.uint64)[:, :, w]) for w in range(4)]
+            xv = x.view(np.uint64)
+            d = np.bitwise_count(self._fine_words[0][c] ^ xv[:, None, None, 0]).astype(np.uint16)
+            for w in (1, 2, 3):
+                d += np.bitwise_count(self._fine_words[w][c] ^ xv[:, None, None, w])
             f = d.argmin(-1)[..., None] if p2 == 1 else np.argpartition(d, p2 - 1, axis=-1)[..., :p2]
             return (c[:, :, None] * k2 + f).reshape(x.shape[0], p1 * p2).astype(np.int64)
         if self._fine_idx is None:
@@ -496,30 +552,16 @@ class DescriptorIndex:
         # every query descriptor that probes it
         order = np.argsort(words, kind="stable")
         pair_q = (order // (words.size // q.shape[0])).astype(np.int64)
-        pair_sig = qsig[pair_q][:, None]
+        pair_sig = np.ascontiguousarray(qsig[pair_q])
         uniq, head = np.unique(words[order], return_index=True)
         tail = np.append(head[1:], words.size)
         qi_all, row_all, d_all = [], [], []
         for offsets, ids, sigs in self._groups():
-            starts, lens = offsets[uniq], offsets[uniq + 1] - offsets[uniq]
-            live = np.nonzero(lens)[0]
-            if live.size == 0:
-                continue
-            # distances of each probed list against its query rows, one flat array
-            flat = np.concatenate([np.bitwise_count(sigs[a:b] ^ pair_sig[h:t]).ravel() for a, b, h, t in zip(
-                starts[live].tolist(), (starts + lens)[live].tolist(), head[live].tolist(), tail[live].tolist(),
-                strict=True)])
-            hit = np.flatnonzero(flat <= max_bits)
-            if hit.size == 0:
-                continue
-            size = lens[live] * (tail - head)[live]
-            base = np.concatenate([[0], np.cumsum(size)[:-1]])
-            blk = np.searchsorted(base, hit, side="right") - 1
-            local = hit - base[blk]
-            r, c = local // lens[live][blk], local % lens[live][blk]
-            qi_all.append(pair_q[head[live][blk] + r])
-            row_all.append(ids[starts[live][blk] + c])
-            d_all.append(flat[hit])
+            pair, entry, dist = _scan_lists(pair_sig, head, tail, offsets[uniq], offsets[uniq + 1], sigs, max_bits)
+            if pair.size:
+                qi_all.append(pair_q[pair])
+                row_all.append(ids[entry])
+                d_all.append(dist)
         if not qi_all:
             return empty
         qi = np.concatenate(qi_all)
