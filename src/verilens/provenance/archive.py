@@ -34,7 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..config import home
@@ -51,7 +51,8 @@ from .catalog import (
     normalise_time,
     now_iso,
 )
-from .features import MIN_INLIERS, Features, extract_features, overlay_mask, verify
+from .decode import REDUCED_SIDE
+from .features import MIN_INLIERS, Features, extract_features, overlay_mask, to_gray, verify
 from .hashing import (
     PDQ_MATCH_THRESHOLD,
     PDQ_MIN_QUALITY,
@@ -62,11 +63,10 @@ from .hashing import (
 )
 from .index import SIG_MAX_BITS, BinaryIndex, DescriptorIndex, feature_index_for, pdq_index_for
 
-#: Longer side (px) of the archive side's working copy (thumbnail, PDQ input).
-HASH_SIDE = 384
-#: Longer side (px) of the copy described with keypoints on the archive side, and the
-#: FAST corner threshold there (grey levels).
-FEATURE_SIDE = 320
+#: Longer side (px) of the archive side's working copy (thumbnail, PDQ input, keypoints):
+#: the reduced decode's size, so that a still is resampled once (by the decoder).
+FEATURE_SIDE = REDUCED_SIDE
+#: FAST corner threshold on the archive side (grey levels).
 FEATURE_FAST_THRESHOLD = 16
 #: Keypoints stored per archived picture (in the catalog, for verification) and indexed
 #: (their words and signatures, for proposing candidates).
@@ -150,7 +150,8 @@ def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
 def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPicture:
     """PDQ hash and stored keypoints of one picture.
 
-    The picture is reduced to :data:`FEATURE_SIDE` for keypoints (PDQ reduces it to 64 x 64).
+    The picture is reduced to :data:`FEATURE_SIDE` (a reduced decode already is) for
+    keypoints; PDQ reduces its luma to 64 x 64.
 
     Parameters
     ----------
@@ -162,9 +163,10 @@ def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPi
     arr = np.asarray(rgb)
     if arr.ndim == 2:
         arr = np.repeat(arr[:, :, None], 3, axis=2)
-    arr = _shrink(np.ascontiguousarray(arr[:, :, :3]), HASH_SIDE)
-    ph = pdq_hash(arr)
-    feats = extract_features(arr, max_side=FEATURE_SIDE, n_keep=FEATURES_STORED, fast_threshold=FEATURE_FAST_THRESHOLD)
+    arr = _shrink(np.ascontiguousarray(arr[:, :, :3]), FEATURE_SIDE)
+    gray = to_gray(arr)  # both PDQ and ORB work on luma
+    ph = pdq_hash(gray)
+    feats = extract_features(gray, max_side=FEATURE_SIDE, n_keep=FEATURES_STORED, fast_threshold=FEATURE_FAST_THRESHOLD)
     return HashedPicture(ph.bits, ph.quality, feats.to_bytes() if len(feats) else None,
                          None if frame_time_s is None else float(frame_time_s))
 
@@ -506,60 +508,70 @@ class Archive:
         outcomes: list[AddOutcome] = []
         new_rows: list[tuple[int, bytes, int, bytes | None]] = []
         stamp = now_iso()
-        with self._lock, Session(self.engine) as s, s.begin():
+        # Core statements, not ORM objects: a batch is a handful of multi-row INSERTs
+        with self._lock, self.engine.begin() as conn:
             shas = list({h.sha256 for h, _, _ in batch})
-            existing = {it.sha256: it for it in s.scalars(select(Item).where(Item.sha256.in_(shas)))} if shas else {}
-            fresh: dict[str, tuple[Item, HashedItem]] = {}  # added in this batch, ids after flush
+            known_items: dict[str, dict[str, Any]] = {
+                r.sha256: {"id": r.id, "first_seen": r.first_seen, "source_url": r.source_url}
+                for r in conn.execute(select(Item.id, Item.sha256, Item.first_seen, Item.source_url)
+                                      .where(Item.sha256.in_(shas)))} if shas else {}
+            fresh: dict[str, tuple[dict[str, Any], HashedItem]] = {}  # sha -> (item row, hashed)
+            changed: set[str] = set()  # known items whose first_seen / source_url this batch changes
             sightings: list[tuple[str, str, str | None, str | None]] = []  # (sha, path, url, seen)
             pending: list[tuple[int, str, str]] = []  # (outcome index, status, sha)
             for hashed, url, seen in batch:
                 seen_n = normalise_time(seen)
                 sha = hashed.sha256
-                item = existing.get(sha)
-                if item is None and sha not in fresh:
+                if sha not in known_items and sha not in fresh:
                     quality = max((p.quality for p in hashed.pictures), default=None)
-                    item = Item(sha256=sha, kind=hashed.kind, path=hashed.path, source_url=url,
-                                first_seen=seen_n, added_at=stamp, width=hashed.width, height=hashed.height,
-                                quality=quality, thumbnail=hashed.thumbnail)
-                    s.add(item)
-                    fresh[sha] = (item, hashed)
+                    fresh[sha] = ({"sha256": sha, "kind": hashed.kind, "path": hashed.path, "source_url": url,
+                                   "first_seen": seen_n, "added_at": stamp, "width": hashed.width,
+                                   "height": hashed.height, "quality": quality, "thumbnail": hashed.thumbnail}, hashed)
                     sightings.append((sha, hashed.path, url, seen_n))
                     pending.append((len(outcomes), "added", sha))
                     outcomes.append(AddOutcome("added", 0, sha))
                     continue
-                if item is None:
-                    item = fresh[sha][0]
+                item = known_items[sha] if sha in known_items else fresh[sha][0]
                 known = any(x[0] == sha and x[1] == hashed.path and x[2] == url for x in sightings)
-                if not known and item.id is not None:
-                    known = s.execute(select(Source.id).where(
-                        Source.item_id == item.id, Source.path == hashed.path,
+                if not known and sha in known_items:
+                    known = conn.execute(select(Source.id).where(
+                        Source.item_id == item["id"], Source.path == hashed.path,
                         (Source.source_url == url) if url is not None else Source.source_url.is_(None))).first() is not None
                 if known:
                     pending.append((len(outcomes), "skipped", sha))
                     outcomes.append(AddOutcome("skipped", 0, sha))
                     continue
                 sightings.append((sha, hashed.path, url, seen_n))
-                if seen_n is not None and (item.first_seen is None or seen_n < item.first_seen):
-                    item.first_seen = seen_n
+                if seen_n is not None and (item["first_seen"] is None or seen_n < item["first_seen"]):
+                    item["first_seen"] = seen_n
                     if url:
-                        item.source_url = url
-                elif item.source_url is None and url:
-                    item.source_url = url
+                        item["source_url"] = url
+                    changed.add(sha)
+                elif item["source_url"] is None and url:
+                    item["source_url"] = url
+                    changed.add(sha)
                 pending.append((len(outcomes), "source_added", sha))
                 outcomes.append(AddOutcome("source_added", 0, sha))
-            s.flush()  # one round of inserts for every new item: ids assigned
-            by_sha = {**existing, **{k: v[0] for k, v in fresh.items()}}
-            s.add_all([Source(item_id=by_sha[sha].id, path=path, source_url=url, first_seen=seen_n, added_at=stamp)
-                       for sha, path, url, seen_n in sightings])
-            rows: list[HashRow] = []
-            for item, hashed in fresh.values():
-                rows.extend(HashRow(item_id=item.id, frame_time_s=p.frame_time_s, pdq=p.pdq, quality=p.quality,
-                                    features=p.features) for p in hashed.pictures)
-            s.add_all(rows)
-            s.flush()
-            new_rows.extend((r.id, r.pdq, r.quality, r.features) for r in rows)
+            ids = {sha: v["id"] for sha, v in known_items.items()}
+            if fresh:
+                res = conn.execute(insert(Item).returning(Item.id, Item.sha256, sort_by_parameter_order=True),
+                                   [row for row, _ in fresh.values()])
+                ids.update({r.sha256: r.id for r in res})
+            for sha in changed & known_items.keys():
+                it = known_items[sha]
+                conn.execute(update(Item).where(Item.id == it["id"])
+                             .values(first_seen=it["first_seen"], source_url=it["source_url"]))
+            if sightings:
+                conn.execute(insert(Source), [{"item_id": ids[sha], "path": path, "source_url": url,
+                                               "first_seen": seen_n, "added_at": stamp}
+                                              for sha, path, url, seen_n in sightings])
+            rows = [{"item_id": ids[sha], "frame_time_s": p.frame_time_s, "pdq": p.pdq, "quality": p.quality,
+                     "features": p.features} for sha, (_, hashed) in fresh.items() for p in hashed.pictures]
+            if rows:
+                res = conn.execute(insert(HashRow).returning(HashRow.id, sort_by_parameter_order=True), rows)
+                new_rows.extend((int(r.id), row["pdq"], row["quality"], row["features"]) for r, row in zip(res, rows))
             for idx, status, sha in pending:
-                outcomes[idx] = AddOutcome(status, int(by_sha[sha].id), sha)
+                outcomes[idx] = AddOutcome(status, int(ids[sha]), sha)
         if new_rows:
             self._add_to_indexes(new_rows)
         return outcomes

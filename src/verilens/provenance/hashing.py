@@ -52,20 +52,25 @@ CANONICAL_SIDE = 64
 
 
 def _prepare(rgb: np.ndarray) -> np.ndarray:
+    """The 64 x 64 PDQ input: luma (ITU-R BT.601, PDQ's own weights), area-averaged, as 3 equal channels."""
     import cv2
 
     arr = np.asarray(rgb)
-    if arr.ndim == 2:
-        arr = np.repeat(arr[:, :, None], 3, axis=2)
-    if arr.ndim != 3 or arr.shape[2] < 3 or arr.shape[0] < 1 or arr.shape[1] < 1:
+    if arr.ndim == 3 and arr.shape[2] >= 3:
+        arr = arr[:, :, :3]
+    elif arr.ndim != 2:
         raise ValueError(f"expected an (H, W, 3) image, got shape {arr.shape}")
-    arr = arr[:, :, :3]
+    if arr.shape[0] < 1 or arr.shape[1] < 1:
+        raise ValueError(f"expected an (H, W, 3) image, got shape {arr.shape}")
     if arr.dtype != np.uint8:
         arr = np.clip(arr, 0, 255).astype(np.uint8)
     arr = np.ascontiguousarray(arr)
-    if arr.shape[:2] != (CANONICAL_SIDE, CANONICAL_SIDE):
-        arr = cv2.resize(arr, (CANONICAL_SIDE, CANONICAL_SIDE), interpolation=cv2.INTER_AREA)
-    return arr
+    # luma first, then the reduction: a third of the pixels to average, and the same
+    # luma PDQ would compute from the averaged colours (up to rounding)
+    gray = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY) if arr.ndim == 3 else arr
+    if gray.shape != (CANONICAL_SIDE, CANONICAL_SIDE):
+        gray = cv2.resize(gray, (CANONICAL_SIDE, CANONICAL_SIDE), interpolation=cv2.INTER_AREA)
+    return np.repeat(gray[:, :, None], 3, axis=2)
 
 
 def _pack(vector: np.ndarray) -> bytes:
@@ -86,8 +91,8 @@ def pdq_hash(rgb: np.ndarray) -> PdqHash:
 
     Notes
     -----
-    The picture is first area-averaged to a 64 x 64 square (OpenCV ``INTER_AREA``) and
-    handed to PDQ at that size, where PDQ's own Jarosz box filters are the identity. PDQ
+    The picture's luma is first area-averaged to a 64 x 64 square (OpenCV ``INTER_AREA``)
+    and handed to PDQ at that size, where PDQ's own Jarosz box filters are the identity. PDQ
     works on a 64 x 64 luminance image anyway; doing the reduction with a filter that is
     exactly symmetric makes the dihedral variants exact (a mirrored picture hashes to the
     mirrored variant, bit for bit), which PDQ's own offset box filters on non-square
