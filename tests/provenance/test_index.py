@@ -9,8 +9,8 @@ from verilens.provenance.hashing import PDQ_MATCH_THRESHOLD
 from verilens.provenance.index import (
     WORD_LOAD,
     BinaryIndex,
-    _scan_lists,
     DescriptorIndex,
+    _scan_lists,
     feature_index_for,
     kmajority,
     pdq_index_for,

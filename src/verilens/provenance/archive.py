@@ -569,7 +569,7 @@ class Archive:
                      "features": p.features} for sha, (_, hashed) in fresh.items() for p in hashed.pictures]
             if rows:
                 res = conn.execute(insert(HashRow).returning(HashRow.id, sort_by_parameter_order=True), rows)
-                new_rows.extend((int(r.id), row["pdq"], row["quality"], row["features"]) for r, row in zip(res, rows))
+                new_rows.extend((int(r.id), row["pdq"], row["quality"], row["features"]) for r, row in zip(res, rows, strict=True))
             for idx, status, sha in pending:
                 outcomes[idx] = AddOutcome(status, int(ids[sha]), sha)
         if new_rows:
