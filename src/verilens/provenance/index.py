@@ -592,8 +592,9 @@ class DescriptorIndex:
 
     # ------------------------------------------------------------------ persistence
     def memory_bytes(self) -> int:
-        """Resident size of the lists, offsets and vocabulary."""
-        return int(12 * self.ntotal + self.offsets.nbytes + self.coarse.nbytes + self.fine.nbytes)
+        """Resident size of the lists, offsets and vocabulary (with its per-word copy once a query made it)."""
+        words = sum(a.nbytes for a in self._fine_words) if self._fine_words is not None else 0
+        return int(12 * self.ntotal + self.offsets.nbytes + self.coarse.nbytes + self.fine.nbytes + words)
 
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the index as one uncompressed ``.npz`` file (side list merged first)."""
