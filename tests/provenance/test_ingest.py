@@ -54,11 +54,15 @@ def test_manifests_csv_and_jsonl(tmp_path):
 def test_thread_ingest_is_resumable_and_reports_errors(tmp_path):
     d = _folder(tmp_path, 8)
     (d / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
+    (d / "notes.txt").write_text("a sidecar note, not media")
     entries, _ = collect_entries([str(d)])
     with Archive.open(tmp_path / "a.db") as a:
         r = ingest(a, entries, batch_size=3)
-        assert (r.added, r.skipped, len(r.errors)) == (8, 0, 1)
-        assert "broken.jpg" in r.errors[0]["path"]
+        assert (r.added, r.skipped, len(r.errors)) == (8, 0, 2)
+        errs = sorted(r.errors, key=lambda e: e["path"])
+        assert "broken.jpg" in errs[0]["path"] and "notes.txt" in errs[1]["path"]
+        # the message (what the CLI prints) names the file, not just "input"
+        assert errs[0]["error"].startswith("broken.jpg: ") and errs[1]["error"].startswith("notes.txt: ")
         r2 = ingest(a, entries, batch_size=3)
         assert (r2.added, r2.skipped) == (0, 8)
         assert a.stats()["items"] == 8

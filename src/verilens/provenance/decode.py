@@ -41,7 +41,7 @@ class Decoded:
     height: int
 
 
-def _open(source: str | Path | bytes) -> Image.Image:
+def _open(source: str | Path | bytes, name: str) -> Image.Image:
     try:
         if isinstance(source, bytes):
             return Image.open(io.BytesIO(source))
@@ -49,10 +49,9 @@ def _open(source: str | Path | bytes) -> Image.Image:
     except FileNotFoundError as exc:
         raise InputError(f"{source!s}: no such file") from exc
     except Image.UnidentifiedImageError as exc:
-        name = "input" if isinstance(source, bytes) else Path(source).name
         raise UnsupportedMedia(f"{name}: not a picture format that can be hashed") from exc
     except OSError as exc:
-        raise InputError(f"{Path(str(source)).name if not isinstance(source, bytes) else 'input'}: cannot read ({exc})") from exc
+        raise InputError(f"{name}: cannot read ({exc})") from exc
 
 
 def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits: Limits | None = None,
@@ -94,7 +93,7 @@ def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits:
         from ..intake.media import _register_heif
 
         _register_heif()
-    im = _open(source)
+    im = _open(source, name)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
