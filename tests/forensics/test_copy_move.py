@@ -158,7 +158,7 @@ def test_dense_refinement_recovers_a_subpixel_map() -> None:
 def test_noise_estimate_follows_added_white_noise(sigma: float) -> None:
     # Immerkær (1996): on white gaussian noise the operator's mean absolute output is
     # 6 sigma sqrt(2/pi); texture only adds, so the low-percentile estimate is close from below
-    from verilens.forensics.copy_move import estimate_noise
+    from verilens.forensics.noise import estimate_noise
 
     g = _textured(seed=4)[..., 0].astype(np.float32)
     g = cv2_blur(g)

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from ..imaging import root_sift, round_robin
+from .noise import estimate_noise
 
 #: Descriptor index permutation that turns a SIFT descriptor into the descriptor of the
 #: horizontally mirrored patch (OpenCV layout: 4 rows x 4 columns x 8 orientation bins,
@@ -249,68 +250,8 @@ def _drop_self(dist: np.ndarray, idx: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return np.take_along_axis(dist, order, 1), np.take_along_axis(idx, order, 1)
 
 
-#: Immerkær's noise operator: the difference of two discrete Laplacians, zero on planes and
-#: ramps; on white noise of standard deviation s its output has standard deviation 6 s.
-_NOISE_OPERATOR = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
-
-
-def estimate_noise(gray: np.ndarray, block: int = 32, max_blocks: int = 400, percentile: float = 10.0) -> float:
-    """Standard deviation of additive white noise in a grey picture (grey levels).
-
-    Parameters
-    ----------
-    gray : ndarray (H, W)
-        Luma, 0..255, at its own resolution (before any resizing).
-    block : int
-        Side of the blocks the estimate is made in (pixels).
-    max_blocks : int
-        At most this many blocks, spread evenly over the picture, are measured.
-    percentile : float
-        The estimate is this percentile of the blocks' estimates.
-
-    Returns
-    -------
-    float
-        0 when the picture is too small or every block is clipped.
-
-    Notes
-    -----
-    Immerkær's operator [1]_ cancels planes and ramps, so in a block without texture its
-    mean absolute output is ``6 s sqrt(2 / pi)`` for white gaussian noise of standard
-    deviation ``s``. Texture and edges add to it, so the blocks where it is smallest are
-    the ones to trust (the homogeneous-block approach of block-based estimators [2]_): the
-    estimate is a low percentile over the blocks. Blocks mostly clipped at 0 or 255 are
-    left out (clipping removes noise). Noise that is not white and not additive (JPEG
-    quantisation, demosaicking) is seen only in part: the estimate errs low, which is the
-    safe side for its use in :func:`detect_copy_move`.
-
-    References
-    ----------
-    .. [1] J. Immerkær, "Fast noise variance estimation", Computer Vision and Image
-       Understanding 64(2), 300-302, 1996.
-    .. [2] S. I. Olsen, "Estimation of noise in images: an evaluation", CVGIP: Graphical
-       Models and Image Processing 55(4), 319-323, 1993.
-    """
-    g = np.asarray(gray, dtype=np.float32)
-    H, W = g.shape
-    b = block + 2
-    if H < b or W < b:
-        return 0.0
-    ny, nx = (H - 2) // block, (W - 2) // block
-    step = max(1, int(np.ceil(np.sqrt(ny * nx / max_blocks))))
-    ys = np.arange(0, ny, step) * block
-    xs = np.arange(0, nx, step) * block
-    blocks = np.stack([g[y:y + b, x:x + b] for y in ys for x in xs])
-    clipped = ((blocks <= 2) | (blocks >= 253)).mean(axis=(1, 2)) > 0.5
-    blocks = blocks[~clipped]
-    if blocks.shape[0] == 0:
-        return 0.0
-    r = np.zeros((blocks.shape[0], block, block), dtype=np.float32)
-    for dy in range(3):
-        for dx in range(3):
-            r += _NOISE_OPERATOR[dy, dx] * blocks[:, dy:dy + block, dx:dx + block]
-    sigma = np.sqrt(np.pi / 2) * np.abs(r).mean(axis=(1, 2)) / 6.0
-    return float(np.percentile(sigma, percentile))
+#: Gaussian blur (sigma, working pixels) of the copy pixels are compared on.
+_COMPARE_BLUR = 1.0
 
 
 @lru_cache(maxsize=64)
@@ -341,6 +282,8 @@ class _Correlator:
         self.var = np.maximum(cv2.boxFilter(img * img, cv2.CV_32F, self.k) - self.mean * self.mean, 0)
         self.std = np.sqrt(self.var)
         self.untrusted = self._untrusted(self.var)
+        #: share of each window's variance that is signal (the picture's side of the noise correction)
+        self.rel = np.maximum(self.var - self.noise_var, 1e-6) / np.maximum(self.var, 1e-6)
         h, w = img.shape
         self.yy, self.xx = np.mgrid[0:h, 0:w].astype(np.float32)
 
@@ -380,8 +323,7 @@ class _Correlator:
             # correction for attenuation (Spearman): noise of variance n in both windows
             # lowers the correlation of identical content by sqrt(rel_a rel_b), where
             # rel = (var - n) / var is the share of a window's variance that is signal
-            rel = (np.maximum(self.var - self.noise_var, 1e-6) / np.maximum(self.var, 1e-6)
-                   * np.maximum(vb - self.noise_var, 1e-6) / np.maximum(vb, 1e-6))
+            rel = self.rel * np.maximum(vb - self.noise_var, 1e-6) / np.maximum(vb, 1e-6)
             ncc = np.minimum(ncc / np.sqrt(rel), 1.0)
         invalid |= self.untrusted | self._untrusted(vb)
         if min_shift > 0:
@@ -820,11 +762,11 @@ def detect_copy_move(gray: np.ndarray, params: CopyMoveParams | None = None,
     # the comparison is made on a lightly smoothed copy: a copy that was interpolated
     # (rotated, scaled, shifted by a fraction of a pixel) differs from its source mostly at
     # the finest scale, natural look-alikes at every scale
-    workf = cv2.GaussianBlur(work.astype(np.float32), (0, 0), 1.0)
+    workf = cv2.GaussianBlur(work.astype(np.float32), (0, 0), _COMPARE_BLUR)
     # added noise lowers the correlation of a true copy: it is measured on the picture as
     # given and carried through the resize and the blur, and the correlation corrected for it
     res.noise_std = estimate_noise(g) if p.noise_aware else 0.0
-    noise_var = (res.noise_std * _noise_gain(scale, 1.0)) ** 2
+    noise_var = (res.noise_std * _noise_gain(scale, _COMPARE_BLUR)) ** 2
     corr = _Correlator(workf, p.ncc_window, p.min_std, noise_var, p.min_snr)
     t2 = time.perf_counter()
     union = np.zeros((h, w), dtype=bool)
