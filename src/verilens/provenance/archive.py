@@ -52,7 +52,15 @@ from .catalog import (
     now_iso,
 )
 from .decode import REDUCED_SIDE
-from .features import MIN_INLIERS, Features, extract_features, overlay_mask, to_gray, verify
+from .features import (
+    MIN_INLIERS,
+    Features,
+    extract_features,
+    overlay_mask,
+    resize_max,
+    to_gray,
+    verify,
+)
 from .hashing import (
     PDQ_MATCH_THRESHOLD,
     PDQ_MIN_QUALITY,
@@ -136,17 +144,6 @@ class HashedItem:
     pictures: tuple[HashedPicture, ...]
 
 
-def _shrink(rgb: np.ndarray, side: int) -> np.ndarray:
-    """Area-average reduction so that the longer side is at most ``side`` pixels."""
-    import cv2
-
-    h, w = rgb.shape[:2]
-    if max(h, w) <= side:
-        return rgb
-    f = side / max(h, w)
-    return cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
-
-
 def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPicture:
     """PDQ hash and stored keypoints of one picture.
 
@@ -161,10 +158,8 @@ def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPi
     """
 
     arr = np.asarray(rgb)
-    if arr.ndim == 2:
-        arr = np.repeat(arr[:, :, None], 3, axis=2)
-    arr = _shrink(np.ascontiguousarray(arr[:, :, :3]), FEATURE_SIDE)
-    gray = to_gray(arr)  # both PDQ and ORB work on luma
+    small, _ = resize_max(arr if arr.ndim == 2 else np.ascontiguousarray(arr[:, :, :3]), FEATURE_SIDE)
+    gray = to_gray(small)  # both PDQ and ORB work on luma
     ph = pdq_hash(gray)
     feats = extract_features(gray, max_side=FEATURE_SIDE, n_keep=FEATURES_STORED, fast_threshold=FEATURE_FAST_THRESHOLD)
     return HashedPicture(ph.bits, ph.quality, feats.to_bytes() if len(feats) else None,
@@ -516,7 +511,7 @@ class Archive:
                 for r in conn.execute(select(Item.id, Item.sha256, Item.first_seen, Item.source_url)
                                       .where(Item.sha256.in_(shas)))} if shas else {}
             fresh: dict[str, tuple[dict[str, Any], HashedItem]] = {}  # sha -> (item row, hashed)
-            changed: set[str] = set()  # known items whose first_seen / source_url this batch changes
+            changed: set[str] = set()  # items whose first_seen / source_url this batch changes (fresh ones: in their row)
             sightings: list[tuple[str, str, str | None, str | None]] = []  # (sha, path, url, seen)
             pending: list[tuple[int, str, str]] = []  # (outcome index, status, sha)
             for hashed, url, seen in batch:
@@ -644,8 +639,9 @@ class Archive:
         if arr.ndim != 3 or arr.shape[0] < 1 or arr.shape[1] < 1:
             raise InputError(f"not a picture (array of shape {arr.shape})")
         arr = np.ascontiguousarray(arr[:, :, :3]).astype(np.uint8, copy=False)
-        arr = _shrink(arr, QUERY_SIDE)
-        variants = pdq_dihedral(arr)
+        arr, _ = resize_max(arr, QUERY_SIDE)
+        gray = to_gray(arr)  # both stages work on luma (the overlay mask on colour)
+        variants = pdq_dihedral(gray)
         q0 = variants[0][1]
         low = q0.low_quality
         best: dict[int, tuple[int, str]] = {}  # hash row -> (distance, variant)
@@ -659,7 +655,8 @@ class Archive:
                 if cur is None or hit.distance < cur[0]:
                     best[hit.owner] = (hit.distance, variants[hit.query][0])
         t2 = time.perf_counter()
-        qf = extract_features(arr, max_side=QUERY_FEATURE_SIDE, n_keep=QUERY_FEATURES, grid=QUERY_GRID,
+        small, _ = resize_max(gray, QUERY_FEATURE_SIDE)
+        qf = extract_features(small, max_side=QUERY_FEATURE_SIDE, n_keep=QUERY_FEATURES, grid=QUERY_GRID,
                               oversample=QUERY_OVERSAMPLE)
         verified, n_cand = self._propose_and_verify(qf, QUERY_LOOKUPS)
         share: float | None = None
@@ -672,7 +669,7 @@ class Archive:
             share = float(mask[xy[:, 1], xy[:, 0]].mean())
             if share >= OVERLAY_TRIGGER:
                 ran_overlay = True
-                of = extract_features(arr, max_side=QUERY_FEATURE_SIDE, n_keep=OVERLAY_FEATURES, grid=OVERLAY_GRID,
+                of = extract_features(small, max_side=QUERY_FEATURE_SIDE, n_keep=OVERLAY_FEATURES, grid=OVERLAY_GRID,
                                       fast_threshold=OVERLAY_FAST_THRESHOLD, oversample=2, exclude=mask)
                 verified, more = self._propose_and_verify(of, OVERLAY_LOOKUPS)
                 n_cand += more

@@ -18,6 +18,7 @@ from PIL import Image, ImageOps
 
 from ..config import Limits
 from ..errors import InputError, LimitExceeded, UnsupportedMedia
+from ..imaging import fit_size
 
 #: Longer side of the reduced copy, pixels: the archive's keypoint side, so that hashing
 #: needs no second resampling.
@@ -148,9 +149,9 @@ def encode_thumbnail(rgb: np.ndarray, side: int = 128, quality: int = 70) -> byt
     if k >= 2 and h >= k and w >= k:
         arr = cv2.resize(arr[:h - h % k, :w - w % k], (w // k, h // k), interpolation=cv2.INTER_AREA)
         h, w = arr.shape[:2]
-    f = side / max(h, w, 1)
-    if f < 1.0:
-        arr = cv2.resize(arr, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_LINEAR)
+    size = fit_size(w, h, side)
+    if size != (w, h):
+        arr = cv2.resize(arr, size, interpolation=cv2.INTER_LINEAR)
     ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(arr[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality])
     return bytes(buf.tobytes()) if ok else b""
 

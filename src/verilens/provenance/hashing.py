@@ -55,19 +55,16 @@ def _prepare(rgb: np.ndarray) -> np.ndarray:
     """The 64 x 64 PDQ input: luma (ITU-R BT.601, PDQ's own weights), area-averaged, as 3 equal channels."""
     import cv2
 
+    from .features import to_gray
+
     arr = np.asarray(rgb)
-    if arr.ndim == 3 and arr.shape[2] >= 3:
-        arr = arr[:, :, :3]
-    elif arr.ndim != 2:
-        raise ValueError(f"expected an (H, W, 3) image, got shape {arr.shape}")
-    if arr.shape[0] < 1 or arr.shape[1] < 1:
+    if not (arr.ndim == 2 or (arr.ndim == 3 and arr.shape[2] >= 3)) or arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ValueError(f"expected an (H, W, 3) image, got shape {arr.shape}")
     if arr.dtype != np.uint8:
         arr = np.clip(arr, 0, 255).astype(np.uint8)
-    arr = np.ascontiguousarray(arr)
     # luma first, then the reduction: a third of the pixels to average, and the same
     # luma PDQ would compute from the averaged colours (up to rounding)
-    gray = cv2.cvtColor(arr, cv2.COLOR_RGB2GRAY) if arr.ndim == 3 else arr
+    gray = np.ascontiguousarray(to_gray(arr))
     if gray.shape != (CANONICAL_SIDE, CANONICAL_SIDE):
         gray = cv2.resize(gray, (CANONICAL_SIDE, CANONICAL_SIDE), interpolation=cv2.INTER_AREA)
     return np.repeat(gray[:, :, None], 3, axis=2)
