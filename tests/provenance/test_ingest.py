@@ -143,3 +143,20 @@ def test_kill_9_in_the_middle_then_rerun_completes_without_duplicates(tmp_path):
         for i in (0, n // 2, n - 1):
             m = a.search_image(photo(i, 640, 480))
             assert len(m) == 1 and Path(m[0].path).name == f"img{i:04d}.jpg"
+
+
+def test_size_limits_are_checked_before_a_still_is_read_whole(tmp_path, monkeypatch):
+    from verilens.config import Limits
+    from verilens.errors import InputError
+    from verilens.provenance import ingest as ingest_mod
+
+    d = _folder(tmp_path, 1)
+    f = d / "sub" / "img0000.jpg"
+    size = f.stat().st_size
+    assert ingest_mod.hash_file(str(f)).sha256  # under the default limits
+    monkeypatch.setattr(ingest_mod.Limits, "from_env", classmethod(lambda cls: Limits(max_image_bytes=size - 1)))
+    with pytest.raises(InputError, match="image-size limit"):
+        ingest_mod.hash_file(str(f))
+    monkeypatch.setattr(ingest_mod.Limits, "from_env", classmethod(lambda cls: Limits(max_file_bytes=size - 1)))
+    with pytest.raises(InputError, match="file-size limit"):
+        ingest_mod.hash_file(str(f))

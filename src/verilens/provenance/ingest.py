@@ -100,10 +100,15 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
         raise InputError(f"{p.name}: empty file")
     if size > limits.max_file_bytes:
         raise InputError(f"{p.name}: {size} bytes is over the file-size limit")
-    with open(p, "rb") as fh:
+    with open(p, "rb") as fh:  # one read: the head tells a video; a still is read whole
         head = fh.read(HEAD_BYTES)
-    sniffed = sniff(head)
-    if sniffed is not None and sniffed.kind == "video":
+        sniffed = sniff(head)
+        video = sniffed is not None and sniffed.kind == "video"
+        if not video:
+            if size > limits.max_image_bytes:
+                raise InputError(f"{p.name}: {size} bytes is over the image-size limit")
+            data = head + fh.read(limits.max_image_bytes + 1 - len(head))  # bounded if it grew
+    if video:
         sha = _sha256(path)
         pics: list[HashedPicture] = []
         thumb = None
@@ -114,10 +119,9 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
         if not pics:
             raise InputError(f"{p.name}: no keyframe could be decoded")
         return HashedItem(sha, "video", str(path), None, None, thumb, tuple(pics))
-    if size > limits.max_image_bytes:
-        raise InputError(f"{p.name}: {size} bytes is over the image-size limit")
-    data = p.read_bytes()  # read once: hashed and decoded from memory
-    sha = hashlib.sha256(data).hexdigest()
+    if len(data) > limits.max_image_bytes:
+        raise InputError(f"{p.name}: over the image-size limit (it grew while being read)")
+    sha = hashlib.sha256(data).hexdigest()  # hashed and decoded from memory
     dec = decode_reduced(data, side=side, limits=limits, name=p.name)
     pic = hash_picture(dec.rgb)
     return HashedItem(sha, "image", str(path), dec.width, dec.height, encode_thumbnail(dec.rgb), (pic,))
