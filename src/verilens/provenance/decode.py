@@ -1,9 +1,10 @@
 """Reduced-size decoding of stills for hashing (the I/O edge of the hashing pipeline).
 
 JPEGs are decoded with libjpeg's DCT scaling (Pillow ``draft`` mode: 1/2, 1/4 or 1/8 of the
-size, the smallest that still covers the target), which skips most of the inverse DCT work;
-other formats are decoded in full and reduced. Hashes and keypoints are computed on the
-reduced copy, so archive and query sides see pictures of comparable size.
+size, the smallest whose longer side still covers the target), which skips most of the
+inverse DCT work; other formats are decoded in full. What remains above the target is
+reduced in Pillow (box, then bilinear), and the EXIF orientation is applied to the reduced copy. Hashes and
+keypoints are computed on it, so archive and query sides see pictures of comparable size.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image
 
 from ..config import Limits
 from ..errors import InputError, LimitExceeded, UnsupportedMedia
@@ -53,6 +54,28 @@ def _open(source: str | Path | bytes, name: str) -> Image.Image:
         raise UnsupportedMedia(f"{name}: not a picture format that can be hashed") from exc
     except OSError as exc:
         raise InputError(f"{name}: cannot read ({exc})") from exc
+
+
+#: The EXIF orientations (TIFF tag 274) as array operations that display the picture upright
+#: (the ones Pillow's ``ImageOps.exif_transpose`` applies), done on the reduced copy.
+_ORIENT = {
+    1: lambda a: a,
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.swapaxes(0, 1),
+    6: lambda a: a.swapaxes(0, 1)[:, ::-1],
+    7: lambda a: a.swapaxes(0, 1)[::-1, ::-1],
+    8: lambda a: a.swapaxes(0, 1)[::-1],
+}
+
+
+def _orientation(im: Image.Image) -> int:
+    try:
+        value = int(im.getexif().get(0x0112, 1))
+    except Exception:  # a broken EXIF block: keep the stored orientation
+        return 1
+    return value if value in _ORIENT else 1
 
 
 def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits: Limits | None = None,
@@ -103,27 +126,22 @@ def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits:
                 raise InputError(f"{name}: the picture declares an empty size")
             if w * h > limits.max_pixels:
                 raise LimitExceeded(f"{name}: {w} x {h} pixels is over the {limits.max_pixels:,} pixel limit")
-            if im.format == "JPEG":
-                im.draft("RGB", (side, side))
+            if im.format == "JPEG":  # DCT scaling to the smallest size that still covers the target
+                im.draft("RGB", fit_size(w, h, side))
             if getattr(im, "n_frames", 1) > 1:
                 im.seek(0)
             im.load()
-            if orient:
-                try:
-                    im = ImageOps.exif_transpose(im)
-                except Exception:  # a broken orientation tag: keep the stored orientation
-                    pass
-            swapped = w != h and (im.size[0] > im.size[1]) != (w > h)
-            ow, oh = (h, w) if swapped else (w, h)
-            if im.mode not in ("RGB",):
+            orientation = _orientation(im) if orient else 1
+            if im.mode != "RGB":
                 if im.mode in ("RGBA", "LA", "P", "PA") or "transparency" in im.info:
                     im = im.convert("RGBA")
                     bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
                     im = Image.alpha_composite(bg, im)
                 im = im.convert("RGB")
-            if max(im.size) > side:
+            if max(im.size) > side:  # box reduction to under twice the side, then bilinear
                 im.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
-            arr = np.asarray(im, dtype=np.uint8)
+            arr = np.ascontiguousarray(_ORIENT[orientation](np.asarray(im, dtype=np.uint8)))
+            ow, oh = (h, w) if orientation >= 5 else (w, h)
     except (InputError, LimitExceeded):
         raise
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as exc:

@@ -1,0 +1,86 @@
+"""Reduced-size decoding: DCT scaling, orientation, limits, hostile files, thumbnails."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from tests.provenance._fixtures import photo
+from verilens.config import Limits
+from verilens.errors import InputError, LimitExceeded, UnsupportedMedia
+from verilens.provenance.decode import decode_reduced, encode_thumbnail
+
+
+def _jpeg(rgb: np.ndarray, orientation: int | None = None, quality: int = 90) -> bytes:
+    buf = io.BytesIO()
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality, exif=exif.tobytes())
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_orientation_is_applied_as_pillow_does(orientation):
+    rgb = photo(1, 90, 60)  # under the reduced side: decoded as stored, then turned upright
+    data = _jpeg(rgb, orientation)
+    want = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB"))
+    got = decode_reduced(data)
+    assert np.array_equal(got.rgb, want)
+    assert (got.width, got.height) == (want.shape[1], want.shape[0])
+    assert np.array_equal(decode_reduced(data, orient=False).rgb, np.asarray(Image.open(io.BytesIO(data))))
+
+
+def test_jpeg_is_reduced_to_the_side_and_the_full_size_reported():
+    rgb = photo(2, 960, 640)
+    data = _jpeg(rgb, 6)
+    d = decode_reduced(data, side=320)
+    assert d.rgb.shape == (320, 213, 3) and (d.width, d.height) == (640, 960)
+    # the reduced copy looks like the picture: close to an area average of the full decode
+    full = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB"), dtype=np.float32)
+    small = np.asarray(Image.fromarray(full.astype(np.uint8)).resize((213, 320), Image.Resampling.BOX), np.float32)
+    assert np.abs(small - d.rgb).mean() < 6
+
+
+def test_transparent_png_is_composited_on_white():
+    rgba = np.zeros((50, 80, 4), np.uint8)
+    rgba[..., 0] = 200
+    rgba[:, 40:, 3] = 255  # right half opaque red, left half transparent
+    buf = io.BytesIO()
+    Image.fromarray(rgba, "RGBA").save(buf, "PNG")
+    d = decode_reduced(buf.getvalue())
+    assert tuple(d.rgb[25, 10]) == (255, 255, 255) and tuple(d.rgb[25, 70]) == (200, 0, 0)
+
+
+def test_hostile_and_oversized_inputs_are_refused_cleanly(tmp_path):
+    data = _jpeg(photo(3, 400, 300))
+    with pytest.raises(InputError):
+        decode_reduced(data[: len(data) // 3], name="cut.jpg")
+    with pytest.raises(UnsupportedMedia, match="notes.txt"):
+        decode_reduced(b"just some text, not a picture", name="notes.txt")
+    with pytest.raises(LimitExceeded):
+        decode_reduced(data, limits=Limits(max_pixels=1000))
+    with pytest.raises(InputError, match="no such file"):
+        decode_reduced(tmp_path / "missing.jpg")
+    # a broken EXIF block does not stop the decode: the stored orientation is kept
+    broken = data.replace(b"Exif\x00\x00", b"Exif\x00\x00\xff\xff\xff", 1)
+    assert decode_reduced(broken).rgb.shape[:2] == (240, 320)
+
+
+def test_thumbnail_is_a_small_jpeg():
+    t = encode_thumbnail(photo(4, 320, 213))
+    im = Image.open(io.BytesIO(t))
+    assert im.format == "JPEG" and max(im.size) == 128
+
+
+def test_large_png_is_reduced_like_a_jpeg():
+    rgb = photo(5, 1000, 700)
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "PNG")
+    d = decode_reduced(buf.getvalue(), side=320)
+    assert d.rgb.shape == (224, 320, 3) and (d.width, d.height) == (1000, 700)
+    box = np.asarray(Image.fromarray(rgb).resize((320, 224), Image.Resampling.BOX), np.float32)
+    assert np.abs(box - d.rgb).mean() < 4
