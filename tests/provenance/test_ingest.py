@@ -160,3 +160,23 @@ def test_size_limits_are_checked_before_a_still_is_read_whole(tmp_path, monkeypa
     monkeypatch.setattr(ingest_mod.Limits, "from_env", classmethod(lambda cls: Limits(max_file_bytes=size - 1)))
     with pytest.raises(InputError, match="file-size limit"):
         ingest_mod.hash_file(str(f))
+
+
+def test_a_still_that_grows_while_being_read_is_refused_not_hashed_in_part(tmp_path, monkeypatch):
+    from verilens.errors import InputError
+    from verilens.intake.sniff import sniff
+    from verilens.provenance import ingest as ingest_mod
+
+    f = _folder(tmp_path, 1) / "sub" / "img0000.jpg"
+    whole = ingest_mod.hash_file(str(f))
+
+    def sniff_while_it_grows(head: bytes):  # runs after the size is taken, before the read
+        with open(f, "ab") as out:
+            out.write(b"\0" * 100)
+        return sniff(head)
+
+    monkeypatch.setattr(ingest_mod, "sniff", sniff_while_it_grows)
+    with pytest.raises(InputError, match="grew while being read"):
+        ingest_mod.hash_file(str(f))
+    monkeypatch.undo()
+    assert ingest_mod.hash_file(str(f)).sha256 != whole.sha256  # complete now: hashed whole

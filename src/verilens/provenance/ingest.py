@@ -100,14 +100,18 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
         raise InputError(f"{p.name}: empty file")
     if size > limits.max_file_bytes:
         raise InputError(f"{p.name}: {size} bytes is over the file-size limit")
-    with open(p, "rb") as fh:  # one read: the head tells a video; a still is read whole
+    # one open: the head tells a video; a still is then read whole, sized from stat (a read
+    # sized by the limit asks for the limit's worth of memory and costs a copy), one byte
+    # more than that so that a file that grew since is caught
+    with open(p, "rb") as fh:
         head = fh.read(HEAD_BYTES)
         sniffed = sniff(head)
         video = sniffed is not None and sniffed.kind == "video"
         if not video:
             if size > limits.max_image_bytes:
                 raise InputError(f"{p.name}: {size} bytes is over the image-size limit")
-            data = head + fh.read(limits.max_image_bytes + 1 - len(head))  # bounded if it grew
+            fh.seek(0)
+            data = fh.read(size + 1)
     if video:
         sha = _sha256(path)
         pics: list[HashedPicture] = []
@@ -119,8 +123,8 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
         if not pics:
             raise InputError(f"{p.name}: no keyframe could be decoded")
         return HashedItem(sha, "video", str(path), None, None, thumb, tuple(pics))
-    if len(data) > limits.max_image_bytes:
-        raise InputError(f"{p.name}: over the image-size limit (it grew while being read)")
+    if len(data) > size:
+        raise InputError(f"{p.name}: the file grew while being read; hash it again once it is complete")
     sha = hashlib.sha256(data).hexdigest()  # hashed and decoded from memory
     dec = decode_reduced(data, side=side, limits=limits, name=p.name)
     pic = hash_picture(dec.rgb)
