@@ -162,7 +162,7 @@ def test_size_limits_are_checked_before_a_still_is_read_whole(tmp_path, monkeypa
         ingest_mod.hash_file(str(f))
 
 
-def test_a_still_that_grows_while_being_read_is_refused_not_hashed_in_part(tmp_path, monkeypatch):
+def test_a_still_that_changes_size_while_being_read_is_refused_not_hashed_in_part(tmp_path, monkeypatch):
     from verilens.errors import InputError
     from verilens.intake.sniff import sniff
     from verilens.provenance import ingest as ingest_mod
@@ -175,8 +175,13 @@ def test_a_still_that_grows_while_being_read_is_refused_not_hashed_in_part(tmp_p
             out.write(b"\0" * 100)
         return sniff(head)
 
-    monkeypatch.setattr(ingest_mod, "sniff", sniff_while_it_grows)
-    with pytest.raises(InputError, match="grew while being read"):
-        ingest_mod.hash_file(str(f))
+    def sniff_while_it_shrinks(head: bytes):
+        os.truncate(f, f.stat().st_size - 50)
+        return sniff(head)
+
+    for change in (sniff_while_it_grows, sniff_while_it_shrinks):
+        monkeypatch.setattr(ingest_mod, "sniff", change)
+        with pytest.raises(InputError, match="changed size while being read"):
+            ingest_mod.hash_file(str(f))
     monkeypatch.undo()
-    assert ingest_mod.hash_file(str(f)).sha256 != whole.sha256  # complete now: hashed whole
+    assert ingest_mod.hash_file(str(f)).sha256 != whole.sha256  # settled now: hashed whole

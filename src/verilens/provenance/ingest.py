@@ -102,7 +102,7 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
         raise InputError(f"{p.name}: {size} bytes is over the file-size limit")
     # one open: the head tells a video; a still is then read whole, sized from stat (a read
     # sized by the limit asks for the limit's worth of memory and costs a copy), one byte
-    # more than that so that a file that grew since is caught
+    # more than that so that a file that grew or shrank since is caught
     with open(p, "rb") as fh:
         head = fh.read(HEAD_BYTES)
         sniffed = sniff(head)
@@ -123,8 +123,8 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
         if not pics:
             raise InputError(f"{p.name}: no keyframe could be decoded")
         return HashedItem(sha, "video", str(path), None, None, thumb, tuple(pics))
-    if len(data) > size:
-        raise InputError(f"{p.name}: the file grew while being read; hash it again once it is complete")
+    if len(data) != size:
+        raise InputError(f"{p.name}: the file changed size while being read; add it again once it is complete")
     sha = hashlib.sha256(data).hexdigest()  # hashed and decoded from memory
     dec = decode_reduced(data, side=side, limits=limits, name=p.name)
     pic = hash_picture(dec.rgb)
