@@ -14,15 +14,9 @@ import stat
 import tempfile
 from pathlib import Path
 
+from ..intake.media import sha256_file
+
 _CHUNK = 1 << 20
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        while chunk := f.read(_CHUNK):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 class BlobStore:

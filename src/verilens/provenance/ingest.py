@@ -20,6 +20,7 @@ from typing import Any
 
 from ..config import Limits
 from ..errors import InputError, UsageError, VerilensError
+from ..intake.media import sha256_file
 from ..intake.sniff import HEAD_BYTES, sniff
 from .archive import Archive, HashedItem, HashedPicture, hash_picture
 from .decode import REDUCED_SIDE, decode_reduced, encode_thumbnail
@@ -53,12 +54,6 @@ class IngestResult:
     def to_dict(self) -> dict[str, Any]:
         return {"added": self.added, "skipped": self.skipped, "errors": self.errors,
                 "sources_added": self.sources_added}
-
-
-def _sha256(path: str) -> str:
-    from ..intake.media import sha256_file
-
-    return sha256_file(path)
 
 
 def _keyframes(path: str, limits: Limits) -> list[tuple[float, Any]]:
@@ -113,7 +108,7 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
             fh.seek(0)
             data = fh.read(size + 1)
     if video:
-        sha = _sha256(path)
+        sha = sha256_file(path)
         pics: list[HashedPicture] = []
         thumb = None
         for t, rgb in _keyframes(path, limits):
