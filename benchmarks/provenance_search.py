@@ -60,7 +60,7 @@ from verilens.provenance.catalog import HashRow, Item, Source, now_iso  # noqa: 
 from verilens.provenance.decode import decode_reduced  # noqa: E402
 from verilens.provenance.features import DESC_BYTES, Features, extract_features  # noqa: E402
 from verilens.provenance.hashing import hamming, pdq_hash  # noqa: E402
-from verilens.provenance.index import BinaryIndex, pdq_index_for  # noqa: E402
+from verilens.provenance.index import BinaryIndex, pdq_index_for, search_threads  # noqa: E402
 from verilens.provenance.ingest import Entry, hash_file, ingest  # noqa: E402
 
 FAMILIES = ["resize_50", "resize_25", "jpeg_q30", "crop_10", "crop_20", "crop_30", "caption_bar_15",
@@ -312,6 +312,7 @@ def first_stage_at_scale(n: int, queries: int, rng: np.random.Generator) -> dict
         variants = [np.packbits(c)] + [rng.integers(0, 256, 32, dtype=np.uint8) for _ in range(7)]
         qs.append(np.stack(variants))
     out: dict[str, Any] = {"items": n, "queries": queries}
+    threads = search_threads()
     for kind in ("multihash", "flat"):
         before = current_rss_mb()
         t0 = time.perf_counter()
@@ -322,17 +323,20 @@ def first_stage_at_scale(n: int, queries: int, rng: np.random.Generator) -> dict
         mem = current_rss_mb() - before
         nq = queries if kind == "multihash" else min(queries, 40)
         found = 0
-        times = []
+        times: dict[int, list[float]] = {1: [], threads: []}
         for qi in range(nq):
-            t = time.perf_counter()
-            hits = idx.range(qs[qi], 31)
-            times.append((time.perf_counter() - t) * 1e3)
+            for k in times:  # one thread, then the 8 variants split over the search threads
+                t = time.perf_counter()
+                hits = idx.range(qs[qi], 31, threads=k)
+                times[k].append((time.perf_counter() - t) * 1e3)
             found += any(h.owner == planted[qi] for h in hits)
-        out[kind] = {"build_s": round(build, 2), "ms_per_query_median": round(statistics.median(times), 3),
-                     "ms_per_query_p95": round(float(np.percentile(times, 95)), 3),
+        out[kind] = {"build_s": round(build, 2), "ms_per_query_median": round(statistics.median(times[threads]), 3),
+                     "ms_per_query_p95": round(float(np.percentile(times[threads], 95)), 3),
+                     "ms_per_query_median_1_thread": round(statistics.median(times[1]), 3),
                      "recall_planted": found / nq, "queries_timed": nq,
                      "rss_delta_mb": round(mem, 1), "model_bytes": idx.memory_bytes()}
         del idx
+    out["search_threads"] = threads
     out["speedup_multihash_vs_flat"] = round(out["flat"]["ms_per_query_median"] /
                                              max(1e-6, out["multihash"]["ms_per_query_median"]), 1)
     return out
@@ -694,6 +698,7 @@ def main() -> None:
 
 def render(r: dict[str, Any]) -> str:
     a, s, m, f1, ing = r["accuracy"], r["search_ms"], r["memory"], r["first_stage_at_scale"], r["ingest"]
+    th = f1.get("search_threads", 1)
     lines = [
         "# Provenance archive: recall, false matches and speed",
         "",
@@ -810,17 +815,21 @@ def render(r: dict[str, Any]) -> str:
     lines += [
         f"First stage at {f1['items']:,} items ({f1['queries']} planted near-duplicates at 0–31 bits, 8 variants per query):",
         "",
-        "| index | build s | ms/query median | p95 | planted found | RSS Δ MB |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"| index | build s | ms/query median ({th} threads) | p95 | median, 1 thread | planted found | RSS Δ MB |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for kind in ("multihash", "flat"):
         v = f1[kind]
         lines.append(f"| {kind} | {v['build_s']} | {v['ms_per_query_median']} | {v['ms_per_query_p95']} | "
-                     f"{v['recall_planted']:.3f} ({v['queries_timed']}) | {v['rss_delta_mb']} |")
+                     f"{v.get('ms_per_query_median_1_thread', '–')} | {v['recall_planted']:.3f} ({v['queries_timed']}) | "
+                     f"{v['rss_delta_mb']} |")
     lines += [
         "",
         f"Multi-index hashing is {f1['speedup_multihash_vs_flat']}× faster than the exact flat scan, and as exact "
-        "within 31 bits (11 substrings × 23 bits, up to 2 flips: pigeonhole). Both single-threaded.",
+        "within 31 bits (11 substrings × 23 bits, up to 2 flips: pigeonhole). Both split a query's 8 variants over "
+        f"the same {th} search threads (faiss releases the GIL; `VERILENS_SEARCH_THREADS`), which shortens the wait, "
+        "not the CPU work; the one-thread column is the same search unsplit. The search threads are used in "
+        "every measurement above too.",
         "",
         "## Memory per million items",
         "",

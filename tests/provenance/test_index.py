@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from verilens.provenance import index as index_mod
 from verilens.provenance.hashing import PDQ_MATCH_THRESHOLD
 from verilens.provenance.index import (
     WORD_LOAD,
@@ -14,6 +15,7 @@ from verilens.provenance.index import (
     feature_index_for,
     kmajority,
     pdq_index_for,
+    search_threads,
 )
 
 
@@ -49,6 +51,27 @@ def test_serialisation_round_trip_and_owner_mapping():
         again = BinaryIndex.from_parts(idx.kind, idx.params, idx.to_bytes(), idx.owners)
         hits = again.range(codes[[5, 450]], 0)
         assert sorted(h.owner for h in hits) == [35, 3150]
+
+
+def test_range_split_over_threads_gives_the_same_hits(monkeypatch):
+    rng = np.random.default_rng(2)
+    codes = rng.integers(0, 256, (3000, 32), dtype=np.uint8)
+    q = np.stack([_flip(codes[i], i, rng) for i in range(0, 40, 5)])  # 8 queries, 0..35 bits off
+    monkeypatch.setattr(index_mod, "PARALLEL_MIN_CODES", 1000)
+    for idx in (BinaryIndex("flat"), pdq_index_for(10**6)):
+        idx.add(codes, np.arange(3000) * 3)
+        one = idx.range(q, PDQ_MATCH_THRESHOLD, threads=1)
+        assert {(h.query, h.owner) for h in one} >= {(k, 15 * k) for k in range(7)}  # 35 bits off: not
+        for threads in (2, 3, 8, 50):
+            assert idx.range(q, PDQ_MATCH_THRESHOLD, threads=threads) == one, threads
+
+
+def test_search_threads_setting(monkeypatch):
+    monkeypatch.setenv("VERILENS_SEARCH_THREADS", "3")
+    assert search_threads() == 3
+    for bad in ("0", "-2", "many", ""):
+        monkeypatch.setenv("VERILENS_SEARCH_THREADS", bad)
+        assert 1 <= search_threads() <= 4
 
 
 def _clusters(rng: np.random.Generator, centres: int, per: int, bits: int) -> tuple[np.ndarray, np.ndarray]:
