@@ -66,6 +66,25 @@ def test_range_split_over_threads_gives_the_same_hits(monkeypatch):
             assert idx.range(q, PDQ_MATCH_THRESHOLD, threads=threads) == one, threads
 
 
+def test_faiss_thread_setting_is_made_in_every_searching_thread(monkeypatch):
+    import threading
+
+    import faiss
+
+    index_mod._faiss()  # this thread: set already
+    monkeypatch.setenv("VERILENS_FAISS_THREADS", "3")
+    seen: list[int] = []
+
+    def search_thread() -> None:  # OpenMP keeps the setting per thread
+        index_mod._faiss()
+        seen.append(faiss.omp_get_max_threads())
+
+    t = threading.Thread(target=search_thread)
+    t.start()
+    t.join()
+    assert seen == [3]
+
+
 def test_search_threads_setting(monkeypatch):
     monkeypatch.setenv("VERILENS_SEARCH_THREADS", "3")
     assert search_threads() == 3

@@ -43,18 +43,18 @@ SIG_MAX_BITS = 12
 SIG_SIGMA = 8.0
 
 
-_threads_set = False
+_thread = threading.local()
 
 
 def _faiss():  # type: ignore[no-untyped-def]
-    global _threads_set
     import faiss
 
-    if not _threads_set:
+    if not getattr(_thread, "omp_set", False):
         # one query is a few thousand code comparisons: OpenMP start-up and spinning cost
-        # more than they save, and badly so on a busy machine
+        # more than they save, and badly so on a busy machine. OpenMP keeps this setting
+        # per thread, so every thread that searches sets it once.
         faiss.omp_set_num_threads(int(os.environ.get("VERILENS_FAISS_THREADS", "1")))
-        _threads_set = True
+        _thread.omp_set = True
     return faiss
 
 
@@ -153,6 +153,7 @@ class BinaryIndex:
             raise ValueError("codes and owners differ in length")
         if codes.shape[0] == 0:
             return
+        _faiss()
         self.index.add(codes)
         if self._owners_cat is not None:
             self._owners = [self._owners_cat]
@@ -195,6 +196,7 @@ class BinaryIndex:
         return hits
 
     def _range_part(self, q: np.ndarray, first: int, radius: int, owners: np.ndarray) -> list[Hit]:
+        _faiss()  # this thread's OpenMP setting
         lims, dist, ids = self.index.range_search(q, int(radius) + 1)
         hits: list[Hit] = []
         for i in range(q.shape[0]):
