@@ -173,11 +173,12 @@ class BinaryIndex:
 
         Notes
         -----
-        faiss parallelises a range search only over 100 queries or more, and a picture
-        asks 8. The searches release the GIL, so the rows are split over a shared thread
-        pool (the caller searches the first part itself): a multi-hash search is a few
-        thousand random memory reads, and two threads keep twice as many in flight. The
-        latency falls; the CPU work per query does not.
+        faiss's own (OpenMP) parallelism is kept to one thread here, and its multi-hash
+        range search would use it only from 100 queries on; a picture asks 8. The searches
+        release the GIL, so the rows are split over a shared thread pool (the caller
+        searches the first part itself): a multi-hash search is a few thousand random
+        memory reads, and two threads keep twice as many in flight. The latency falls; the
+        CPU work per query does not.
         """
         q = np.ascontiguousarray(queries, dtype=np.uint8).reshape(-1, 32)
         if self.ntotal == 0 or q.shape[0] == 0:
