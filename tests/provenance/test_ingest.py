@@ -46,6 +46,9 @@ def test_manifests_csv_and_jsonl(tmp_path):
     (tmp_path / "bad.jsonl").write_text("{not json\n")
     with pytest.raises(UsageError):
         read_manifest(tmp_path / "bad.jsonl")
+    (tmp_path / "late.csv").write_text("path,first_seen\na.jpg,2020-01-02\nb.jpg,last tuesday\n")
+    with pytest.raises(UsageError, match="late.csv line 3: not an ISO 8601 time: 'last tuesday'"):
+        read_manifest(tmp_path / "late.csv")
     entries, errors = collect_entries([str(d), str(tmp_path / "m.csv"), str(tmp_path / "nope")], source_url="https://s")
     assert len(entries) == 5 and len(errors) == 1
     assert {e.source_url for e in entries[:3]} == {"https://s"}

@@ -23,6 +23,7 @@ from ..errors import InputError, UsageError, VerilensError
 from ..intake.media import sha256_file
 from ..intake.sniff import HEAD_BYTES, sniff
 from .archive import Archive, HashedItem, HashedPicture, hash_picture
+from .catalog import normalise_time
 from .decode import REDUCED_SIDE, decode_reduced, encode_thumbnail
 
 #: Keyframes hashed per video at most.
@@ -146,7 +147,8 @@ def read_manifest(path: str | Path) -> list[Entry]:
     Raises
     ------
     UsageError
-        No ``path`` column/field, or a malformed line.
+        No ``path`` column/field, or a malformed line (a ``first_seen`` that is not ISO 8601
+        included).
     """
     p = Path(path)
     base = p.parent
@@ -161,6 +163,11 @@ def read_manifest(path: str | Path) -> list[Entry]:
             fp = base / fp
         url = row.get("source_url") or row.get("url") or None
         seen = row.get("first_seen") or None
+        if seen:
+            try:
+                normalise_time(str(seen))
+            except UsageError as exc:  # said with its line, before any hashing
+                raise UsageError(f"{p.name}{where}: {exc}") from exc
         return Entry(str(fp), str(url) if url else None, str(seen) if seen else None)
 
     try:
