@@ -99,6 +99,24 @@ def test_same_bytes_are_stored_once_with_every_sighting(filled, tmp_path):
     assert [s["source_url"] for s in arch.item_sources(m.id)][0] == "https://older.example/x"
 
 
+def test_the_same_bytes_come_first_even_when_the_picture_cannot_be_hashed(filled, tmp_path):
+    arch, files = filled
+    flat = _write(tmp_path / "flat.jpg", np.full((300, 400, 3), 200, np.uint8))
+    arch.add_path(flat, source_url="https://flat.example/1", first_seen="2018-01-01")
+    res = arch.search_path(flat)  # PDQ flags it, ORB finds no corners: only its bytes can match
+    assert res.low_quality and [(m.stage, m.transform, m.similarity) for m in res.matches] == [
+        ("sha256", "identical file", 1.0)]
+    assert res.matches[0].source_url == "https://flat.example/1" and res.matches[0].path == str(flat)
+    res = arch.search_path(files[3])
+    assert [m.path for m in res.matches] == [str(files[3])] and res.matches[0].stage == "sha256"
+    assert res.matches[0].distance <= 8  # the query's own PDQ distance to the stored hash
+    resaved = _write(tmp_path / "resaved.jpg", photo(3), quality=60)  # same picture, other bytes
+    (m,) = arch.search_path(resaved).matches
+    assert m.path == str(files[3]) and m.stage == "pdq" and m.transform == "same framing"
+    assert arch.exact("0" * 64) is None and arch.exact("not a hash") is None
+    assert arch.query(photo(3), sha256=res.matches[0].sha256, top_k=0).matches == []
+
+
 def test_video_frames_are_one_item_with_frame_times(tmp_path):
     with Archive.open(tmp_path / "v.db") as arch:
         frames = [(0.0, photo(30)), (4.5, photo(31)), (9.0, photo(32))]

@@ -60,6 +60,7 @@ def test_search_takes_folders_and_reports_each_bad_input(tmp_path):
     *found, missing, url = _lines(r.stdout)
     assert [q["query"]["path"] for q in found] == [str(d / f"p{i}.jpg") for i in range(4)]
     assert all(q["matches"][0]["path"] == q["query"]["path"] for q in found)
+    assert all(q["matches"][0]["transform"] == "identical file" for q in found)  # the very files archived
     assert missing["state"] == "error" and "no such file" in missing["error"]
     assert url["state"] == "error" and "URL" in url["error"] and url["matches"] == []
 
@@ -89,6 +90,12 @@ def test_check_with_archive_reports_earliest_and_recycling(tmp_path):
                             "--checks", "provenance.archive", "--json"])
     c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
     assert c["details"]["predates_claim"] is False
+    assert not c["details"]["matches"][0]["identical_file"]
+    r = runner.invoke(app, ["check", str(d / "p2.jpg"), "--archive", str(db), "--checks", "provenance.archive",
+                            "--json"])
+    c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
+    top = c["details"]["matches"][0]
+    assert top["identical_file"] and top["stage"] == "sha256" and "(identical file)" in c["summary"]
 
 
 def test_check_without_archive_says_how_to_enable(tmp_path):

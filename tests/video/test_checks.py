@@ -84,6 +84,36 @@ def test_clip_cut_from_archived_video_is_matched_with_its_offset(original: Path,
     assert all(m.get("frame_time_s") is not None for m in res.details["matches"])
 
 
+def test_the_very_same_video_file_is_named_first(original: Path, tmp_path: Path) -> None:
+    provenance = pytest.importorskip("verilens.provenance")
+    db = tmp_path / "archive.db"
+    with provenance.Archive.open(db) as archive:
+        archive.add_path(original, source_url="https://example.org/broadcast", first_seen="2022-03-01T10:00:00Z")
+    rep = _one(original, out=tmp_path / "run", archive=str(db), claim_time="2023-04-17",
+               options=Options(checks={"video.provenance"}))
+    res = rep.check("video.provenance")
+    assert res.state.value == "found" and res.score == 1.0
+    same = res.details["identical_file"]
+    assert same["stage"] == "sha256" and same["source_url"] == "https://example.org/broadcast"
+    assert res.summary.startswith("This very file (the same bytes) is in the archive: broadcast.mp4")
+    assert res.details["predates_claim"] is True and res.details["clips"]  # its keyframes match too
+    assert "appeared before" in res.summary
+
+
+def test_the_same_bytes_are_found_when_no_keyframe_matches(original: Path, tmp_path: Path, monkeypatch) -> None:
+    provenance = pytest.importorskip("verilens.provenance")
+    db = tmp_path / "archive.db"
+    with provenance.Archive.open(db) as archive:
+        archive.add_path(original, first_seen="2022-03-01T10:00:00Z")
+    monkeypatch.setattr(provenance.Archive, "search_image", lambda self, rgb, top_k=10, sha256=None: [])
+    rep = _one(original, out=tmp_path / "run", archive=str(db), claim_time="2023-04-17",
+               options=Options(checks={"video.provenance"}))
+    res = rep.check("video.provenance")
+    assert res.state.value == "found" and res.details["clips"] == []
+    assert res.details["earliest"]["first_seen"] == "2022-03-01T10:00:00+00:00"
+    assert res.summary.endswith("the video is likely recycled.")
+
+
 def test_unrelated_video_does_not_match_archive(original: Path, tmp_path: Path) -> None:
     provenance = pytest.importorskip("verilens.provenance")
     db = tmp_path / "archive.db"
@@ -93,7 +123,7 @@ def test_unrelated_video_does_not_match_archive(original: Path, tmp_path: Path) 
     rep = _one(other, out=tmp_path / "run", archive=str(db), options=Options(checks={"video.provenance"}))
     res = rep.check("video.provenance")
     assert res.state.value == "not_found", res.summary
-    assert res.details["clips"] == []
+    assert res.details["clips"] == [] and res.details["identical_file"] is None
 
 
 # ---------------------------------------------------------------- hostile inputs through check()

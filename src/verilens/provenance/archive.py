@@ -19,6 +19,11 @@ Decision rule (what ``search_image`` returns, i.e. what is judged a copy):
   (heavy text or graphics over the picture), a second keypoint pass detects keypoints away
   from those strokes and proposes and verifies candidates again, with the same rule.
 
+* **same bytes** — when the caller gives the query file's SHA-256 and an archived item has
+  the same, that item is returned first (``stage`` ``sha256``, transform "identical file",
+  similarity 1), whatever the hashes say: this also finds flat pictures that PDQ cannot
+  hash and whole videos.
+
 Anything else is not returned: an unrelated query gets an empty list.
 """
 
@@ -192,7 +197,7 @@ class Match:
     frame_time_s : float or None
         For a video item, the time of the matching keyframe; None for stills.
     stage : str
-        ``pdq`` or ``local_features`` (the stage that decided).
+        ``sha256`` (the same bytes), ``pdq`` or ``local_features`` (the stage that decided).
     inliers : int or None
         Keypoint matches agreeing with the transform (second stage).
     sha256 : str
@@ -617,19 +622,52 @@ class Archive:
         return self.add_hashed([(hashed, source_url, first_seen)])[0]
 
     # ------------------------------------------------------------------ search
-    def search_image(self, rgb: np.ndarray, top_k: int = 10) -> list[Match]:
+    def search_image(self, rgb: np.ndarray, top_k: int = 10, sha256: str | None = None) -> list[Match]:
         """Archived items judged copies of a picture, best first (see the module's decision rule)."""
-        return self.query(rgb, top_k=top_k).matches
+        return self.query(rgb, top_k=top_k, sha256=sha256).matches
 
-    def search_path(self, path: str | Path, top_k: int = 10) -> QueryResult:
-        """Decode a still (reduced) and search it."""
+    def search_path(self, path: str | Path, top_k: int = 10, sha256: str | None = None) -> QueryResult:
+        """Decode a still (reduced) and search it, its bytes included (see :meth:`exact`).
+
+        ``sha256`` is the file's, when the caller already has it.
+        """
+        from ..intake.media import sha256_file
         from .decode import decode_reduced
 
         dec = decode_reduced(path, side=QUERY_SIDE)
-        return self.query(dec.rgb, top_k=top_k)
+        return self.query(dec.rgb, top_k=top_k, sha256=sha256 or sha256_file(path))
 
-    def query(self, rgb: np.ndarray, top_k: int = 10) -> QueryResult:
-        """Two-stage search with details about the query (quality, keypoints, timings)."""
+    def exact(self, sha256: str, variants: Sequence[tuple[str, Any]] = ()) -> Match | None:
+        """The archived item with these very bytes, as a match, or None.
+
+        Parameters
+        ----------
+        sha256 : str
+            SHA-256 of the query file (hex).
+        variants : sequence of (name, PdqHash), optional
+            The query's dihedral PDQ hashes; when given, ``distance`` is the smallest
+            distance to the item's hashes (otherwise 0).
+        """
+        sha = str(sha256 or "").strip().lower()
+        if len(sha) != 64:
+            return None
+        with Session(self.engine) as s:
+            it = s.scalars(select(Item).where(Item.sha256 == sha)).first()
+            if it is None:
+                return None
+            codes = [r for r in s.scalars(select(HashRow.pdq).where(HashRow.item_id == it.id)).all() if len(r) == 32]
+            n_src = int(s.execute(select(func.count(Source.id)).where(Source.item_id == it.id)).scalar_one())
+        dist = min((hamming(v.bits, c) for _, v in variants for c in codes), default=0)
+        return Match(id=it.id, path=it.path, source_url=it.source_url, first_seen=it.first_seen, distance=int(dist),
+                     similarity=1.0, transform="identical file", stage="sha256", sha256=it.sha256, kind=it.kind,
+                     sources=max(1, n_src))
+
+    def query(self, rgb: np.ndarray, top_k: int = 10, sha256: str | None = None) -> QueryResult:
+        """Two-stage search with details about the query (quality, keypoints, timings).
+
+        ``sha256`` (the query file's, when it is a file) adds the archived item with the
+        same bytes, if any, first (:meth:`exact`).
+        """
         import time
 
         t0 = time.perf_counter()
@@ -675,6 +713,9 @@ class Archive:
                 n_cand += more
         t3 = time.perf_counter()
         matches, stage1 = self._materialise(best, verified, variants, top_k)
+        same = self.exact(sha256, variants) if sha256 else None
+        if same is not None:
+            matches = ([same] + [m for m in matches if m.id != same.id])[:max(0, int(top_k))]
         t4 = time.perf_counter()
         timings = {"pdq_ms": (t1 - t0) * 1e3, "first_stage_ms": (t2 - t1) * 1e3,
                    "second_stage_ms": (t3 - t2) * 1e3, "catalog_ms": (t4 - t3) * 1e3}

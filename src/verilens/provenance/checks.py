@@ -90,7 +90,7 @@ def open_existing_archive(db: str) -> Archive:
 @register(
     "provenance.archive",
     Question.PROVENANCE,
-    version="1",
+    version="2",
     applies_to=("image",),
     budget_s=60,
     parameters=SEARCH_PARAMETERS,
@@ -98,8 +98,9 @@ def open_existing_archive(db: str) -> Archive:
         "Stills only (videos: video.provenance searches every keyframe). "
         "How to read: each match is an item in your own archive judged to be a copy of this picture "
         "(same picture resized, recompressed, cropped, bordered, captioned, overlaid, mirrored, rotated or "
-        "shown inside a larger picture), with where and when it was first seen. If the earliest copy was "
-        "seen before the claimed time, the picture is likely recycled. What it cannot show: it only knows "
+        "shown inside a larger picture; an archived file with the very same bytes comes first, as "
+        "'identical file'), with where and when it was first seen. If the earliest copy was seen before "
+        "the claimed time, the picture is likely recycled. What it cannot show: it only knows "
         "what was added to the archive, and first-seen times are only as good as what was recorded; no "
         "match means only that the archive holds no copy; a re-shot scene (a new photo of the same place) "
         "is not a copy; heavy crops (less than about a third of the picture left), strong perspective and "
@@ -116,10 +117,9 @@ def archive_check(ctx: Context) -> Finding:
     try:
         ctx.check_time()
         query_img = ctx.media.rgb()
-        res = archive.query(query_img, top_k=10)
+        res = archive.query(query_img, top_k=10, sha256=ctx.media.sha256)
         low = res.low_quality and not res.matches
-        matches = sorted((m.to_dict() for m in res.matches),
-                         key=lambda d: (-d["similarity"], d["distance"], d["id"]))[:10]
+        matches = [m.to_dict() for m in res.matches]  # best first, the same bytes (if archived) first of all
         for d in matches:
             d["identical_file"] = d.get("sha256") == ctx.media.sha256
         earliest, predates = earliest_and_predates(matches, ctx.claim.time)

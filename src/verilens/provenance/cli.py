@@ -102,6 +102,9 @@ def _search_one(arch: Any, path: str, top: int) -> dict[str, Any]:
             from ..config import Limits
 
             best: dict[int, dict[str, Any]] = {}
+            same = arch.exact(q["sha256"])
+            if same is not None:  # the very same file
+                best[same.id] = same.to_dict()
             frames = _keyframes(str(p), Limits.from_env())
             for t, rgb in frames:
                 for m in arch.search_image(rgb, top_k=top):
@@ -110,9 +113,10 @@ def _search_one(arch: Any, path: str, top: int) -> dict[str, Any]:
                     if m.id not in best or d["similarity"] > best[m.id]["similarity"]:
                         best[m.id] = d
             q.update({"kind": "video", "keyframes": len(frames)})
-            matches = sorted(best.values(), key=lambda d: (-d["similarity"], d["distance"], d["id"]))[:top]
+            matches = sorted(best.values(), key=lambda d: (d["stage"] != "sha256", -d["similarity"], d["distance"],
+                                                           d["id"]))[:top]
         else:
-            res = arch.search_path(p, top_k=top)
+            res = arch.search_path(p, top_k=top, sha256=q["sha256"])
             q.update({"kind": "image", "pdq": res.pdq, "pdq_quality": res.quality, "low_quality": res.low_quality,
                       "keypoints": res.keypoints})
             matches = [m.to_dict() for m in res.matches]
@@ -132,8 +136,8 @@ def search_cmd(
 ) -> None:
     """Find earlier copies of pictures (and video keyframes) in the archive.
 
-    Only items judged to be copies are listed: PDQ within 31 bits (any rotation/mirror),
-    or at least 15 keypoints agreeing with one similarity transform.
+    Only items judged to be copies are listed: the same bytes (SHA-256), PDQ within 31 bits
+    (any rotation/mirror), or at least 15 keypoints agreeing with one similarity transform.
     """
     from ..errors import UsageError
     from ..intake.collect import iter_sources

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -232,7 +233,7 @@ def _open_archive(ctx: Context) -> Any:
 @register(
     "video.provenance",
     Question.PROVENANCE,
-    version="1",
+    version="2",
     applies_to=("video",),
     budget_s=120,
     parameters=PROVENANCE_PARAMS,
@@ -241,7 +242,8 @@ def _open_archive(ctx: Context) -> Any:
         "How to read: every keyframe is searched in the newsroom's archive; matches are grouped "
         "per archived item and aligned in time, so a recycled clip reads as 'this clip "
         "(t = a–b) appeared before in X (t = c–d)', with the offset most matched keyframes "
-        "agree on and the earliest first-seen time. What it cannot show: only what is in the "
+        "agree on and the earliest first-seen time; a file archived with the very same bytes is "
+        "named first. What it cannot show: only what is in the "
         "archive can be found, and first-seen is when the archive saw it, not when it was "
         "filmed; heavy crops, overlays or mirrored re-edits may match fewer keyframes; a match "
         "to a recurring studio shot is not a match of the news footage."
@@ -259,6 +261,8 @@ def video_provenance(ctx: Context) -> Finding:
     per_kf: list[tuple[float, list[dict[str, Any]]]] = []
     rows: list[dict[str, Any]] = []
     try:
+        same = archive.exact(ctx.media.sha256)  # this very file, archived before
+        identical = same.to_dict() if same is not None else None
         wanted = _spread(res.keyframes, p["max_keyframes_searched"])
         for kf in wanted:
             if ctx.deadline - time.monotonic() < 3.0:  # keep what was searched, say so below
@@ -273,6 +277,9 @@ def video_provenance(ctx: Context) -> Finding:
         archive.close()
     clips = group_matches(per_kf, p["offset_tolerance_s"])
     first = earliest(clips)
+    if identical is not None and (first is None or (identical.get("first_seen") and when(identical["first_seen"])
+                                                    < when(first.get("first_seen")))):
+        first = {k: identical.get(k) for k in ("id", "path", "source_url", "first_seen")}
     # one reading of the claimed time for stills and videos (a date means its start)
     _, predates = earliest_and_predates([first], ctx.claim.time) if first else (None, None)
     best: dict[Any, dict[str, Any]] = {}
@@ -281,8 +288,15 @@ def video_provenance(ctx: Context) -> Finding:
             if m.get("id") not in best or (m.get("similarity") or 0) > (best[m["id"]].get("similarity") or 0):
                 best[m.get("id")] = m
     details = {"keyframes": rows, "clips": [c.to_dict() for c in clips], "matches": list(best.values()),
-               "earliest": first, "predates_claim": predates, "searched_keyframes": len(per_kf),
-               "complete": len(per_kf) == len(wanted)}
+               "identical_file": identical, "earliest": first, "predates_claim": predates,
+               "searched_keyframes": len(per_kf), "complete": len(per_kf) == len(wanted)}
+    said_same = ""
+    if identical is not None:
+        seen = identical.get("first_seen") or "first seen unknown"
+        said_same = f"This very file (the same bytes) is in the archive: {Path(str(identical['path'])).name}, {seen}."
+    if not clips and identical is not None:  # then it is the earliest copy
+        tail = " That is before the claimed time: the video is likely recycled." if predates else ""
+        return Finding(State.FOUND, said_same + tail, score=1.0, details=details)
     if not clips:
         if len(per_kf) < len(wanted):
             return Finding(State.INCONCLUSIVE, f"Time budget ran out after {len(per_kf)} of {len(wanted)} keyframes; "
@@ -296,6 +310,8 @@ def video_provenance(ctx: Context) -> Finding:
     if predates:
         summary += " The earliest archived copy predates the claimed time."
     score = float(min(1.0, top.consistent / 3.0) * max(top.best_similarity, 0.0))
+    if identical is not None:
+        summary, score = f"{said_same} {summary}", 1.0
     return Finding(State.FOUND, summary, score=round(score, 3), details=details)
 
 
