@@ -98,6 +98,7 @@ def test_the_very_same_video_file_is_named_first(original: Path, tmp_path: Path)
     assert res.summary.startswith("This very file (the same bytes) is in the archive: broadcast.mp4")
     assert res.details["predates_claim"] is True and res.details["clips"]  # its keyframes match too
     assert "appeared before" in res.summary
+    assert res.details["matches"][0] == same and len(res.details["matches"]) == 1
 
 
 def test_the_same_bytes_are_found_when_no_keyframe_matches(original: Path, tmp_path: Path, monkeypatch) -> None:

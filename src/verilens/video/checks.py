@@ -287,6 +287,8 @@ def video_provenance(ctx: Context) -> Finding:
         for m in ms:
             if m.get("id") not in best or (m.get("similarity") or 0) > (best[m["id"]].get("similarity") or 0):
                 best[m.get("id")] = m
+    if identical is not None:  # listed first, as a still's identical file is
+        best = {identical["id"]: identical, **{k: m for k, m in best.items() if k != identical["id"]}}
     details = {"keyframes": rows, "clips": [c.to_dict() for c in clips], "matches": list(best.values()),
                "identical_file": identical, "earliest": first, "predates_claim": predates,
                "searched_keyframes": len(per_kf), "complete": len(per_kf) == len(wanted)}
