@@ -215,3 +215,24 @@ def test_trust_configuration(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setenv("VERILENS_C2PA_TRUST", str(own))
     pem2, sources2 = trust_anchors_pem()
     assert pem2 == pem and sources2 == [str(own)]
+
+
+def test_store_nested_beyond_the_json_parser_is_an_error_state(jpeg_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import c2pa
+
+    class Nested:  # a reader whose store nests deeper than Python's JSON parser goes
+        def __init__(self, *a: object, **k: object) -> None:
+            pass
+
+        def __enter__(self) -> Nested:
+            return self
+
+        def __exit__(self, *exc: object) -> None:
+            return None
+
+        def json(self) -> str:
+            return '{"manifests": ' + "[" * 100_000 + "]" * 100_000 + "}"
+
+    monkeypatch.setattr(c2pa, "Reader", Nested)
+    rep = read_manifest(jpeg_file)
+    assert rep.present and rep.error and rep.error.startswith("unreadable manifest JSON")

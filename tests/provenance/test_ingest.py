@@ -46,6 +46,9 @@ def test_manifests_csv_and_jsonl(tmp_path):
     (tmp_path / "bad.jsonl").write_text("{not json\n")
     with pytest.raises(UsageError):
         read_manifest(tmp_path / "bad.jsonl")
+    (tmp_path / "deep.jsonl").write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    with pytest.raises(UsageError, match="deep.jsonl line 1: not a manifest line"):
+        read_manifest(tmp_path / "deep.jsonl")
     (tmp_path / "late.csv").write_text("path,first_seen\na.jpg,2020-01-02\nb.jpg,last tuesday\n")
     with pytest.raises(UsageError, match="late.csv line 3: not an ISO 8601 time: 'last tuesday'"):
         read_manifest(tmp_path / "late.csv")

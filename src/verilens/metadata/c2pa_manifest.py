@@ -425,7 +425,7 @@ def read_manifest(path: str | os.PathLike[str], trust: str | None = None) -> Man
         )
     try:
         store = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:  # a hostile store can nest beyond the parser's depth
         return ManifestReport(
             present=True, trust_sources=sources, error=f"unreadable manifest JSON: {exc}"
         )

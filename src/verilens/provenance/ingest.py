@@ -188,6 +188,8 @@ def read_manifest(path: str | Path) -> list[Entry]:
                 row = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise UsageError(f"{p.name} line {n}: not JSON ({exc.msg})") from exc
+            except RecursionError as exc:  # a hostile line of nested brackets
+                raise UsageError(f"{p.name} line {n}: not a manifest line (nested too deeply)") from exc
             if not isinstance(row, dict):
                 raise UsageError(f"{p.name} line {n}: not a JSON object")
             out.append(entry(row, f" line {n}"))
