@@ -190,7 +190,8 @@ class Match:
         and the archived picture. Crops and borders can match with large distances.
     similarity : float
         0..1. First-stage matches: ``1 - distance / 64``; geometrically verified matches:
-        ``0.5 + 0.5 * min(1, inliers / 60)``; the larger when both apply.
+        ``0.5 + 0.5 * min(1, inliers / 60)``; the larger when both apply; 1 for the same
+        bytes.
     transform : str
         How the query relates to the archived picture ("same framing", "crop 22%",
         "embedded in larger image", "mirrored", "rotated 90°", ...).
