@@ -10,6 +10,7 @@ import pytest
 from PIL import Image
 
 from tests.provenance._fixtures import caption_bar, crop, embed, heavy_text, photo
+from verilens.errors import VerilensError
 from verilens.provenance import Archive
 
 
@@ -173,6 +174,20 @@ def test_pixel_bomb_is_refused_before_decoding(tmp_path, monkeypatch):
     p = _write(tmp_path / "big.jpg", photo(1))
     with Archive.open(tmp_path / "a.db") as a, pytest.raises(InputError, match="pixel limit"):
         a.add_path(p)
+
+
+def test_a_catalog_of_another_schema_version_is_refused_and_left_untouched(tmp_path):
+    import sqlite3
+
+    db = tmp_path / "a.db"
+    Archive.open(db).close()
+    with sqlite3.connect(db) as con:
+        con.execute("UPDATE vl_meta SET value = '99' WHERE key = 'schema_version'")
+    con.close()
+    before = db.read_bytes()
+    with pytest.raises(VerilensError, match="schema version '99'; this verilens reads version '1'"):
+        Archive.open(db)
+    assert db.read_bytes() == before
 
 
 def test_bad_first_seen_is_a_usage_error(tmp_path):

@@ -40,6 +40,7 @@ from typing import Any
 
 import numpy as np
 from sqlalchemy import func, insert, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.orm import Session
 
 from ..config import home
@@ -303,13 +304,23 @@ class Archive:
         engine, name = make_engine(db)
         url = db is not None and is_url(db)
         try:
-            Base.metadata.create_all(engine)
-            with Session(engine) as s, s.begin():
-                if s.get(Meta, "schema_version") is None:
-                    s.add(Meta(key="schema_version", value=SCHEMA_VERSION))
+            recorded = None
+            if sa_inspect(engine).has_table(Meta.__tablename__):  # read before anything is written
+                with Session(engine) as s:
+                    row = s.get(Meta, "schema_version")
+                    recorded = None if row is None else str(row.value)
+            if recorded is None or recorded == SCHEMA_VERSION:
+                Base.metadata.create_all(engine)
+                with Session(engine) as s, s.begin():
+                    if s.get(Meta, "schema_version") is None:
+                        s.add(Meta(key="schema_version", value=SCHEMA_VERSION))
         except Exception as exc:
             engine.dispose()
             raise VerilensError(f"cannot open the archive catalog {name}: {exc}") from exc
+        if recorded is not None and recorded != SCHEMA_VERSION:  # another version's catalog: left untouched
+            engine.dispose()
+            raise VerilensError(f"the archive catalog {name} has schema version {recorded[:20]!r}; this verilens "
+                                f"reads version {SCHEMA_VERSION!r} (open it with the verilens that made it)")
         arch = cls(engine, name, _index_dir_for(name, db, url))
         arch._load_indexes()
         return arch
