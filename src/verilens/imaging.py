@@ -1,4 +1,4 @@
-"""Small, pure image helpers shared by checks: colour maps, overlays, display sizes."""
+"""Small, pure image helpers shared by checks: colour maps, overlays, display sizes, 8-bit RGB."""
 
 from __future__ import annotations
 
@@ -27,6 +27,47 @@ def fit_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     """The (width, height) that fits in ``max_side`` keeping the aspect ratio (never upscales)."""
     scale = min(1.0, max_side / max(width, height, 1))
     return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def to_rgb(im: Image.Image) -> Image.Image:
+    """An 8-bit RGB copy of a decoded picture of any Pillow mode (the picture itself if RGB).
+
+    Parameters
+    ----------
+    im : PIL.Image.Image
+        A loaded picture.
+
+    Returns
+    -------
+    PIL.Image.Image
+        Mode ``RGB``.
+
+    Notes
+    -----
+    High-bit-depth grey pictures (16- and 32-bit integer, floating point: scientific and
+    satellite imagery, some scans) are scaled so that their maximum is white and zero black
+    (negative values and NaN read as black); Pillow's own conversion clips at 255 and
+    turns them nearly all white. Transparent pixels are composited over white. Other modes
+    (CMYK, YCbCr, palette, 1-bit, grey) are converted by Pillow.
+    """
+    if im.mode == "RGB":
+        return im
+    if im.mode.startswith("I") or im.mode == "F":
+        arr = np.asarray(im)
+        if arr.dtype.kind == "f":
+            arr = np.nan_to_num(arr, nan=0.0, posinf=0.0, neginf=0.0)
+        top = float(arr.max()) if arr.size else 0.0
+        if top <= 0:
+            grey = np.zeros(arr.shape[:2], np.uint8)
+        elif arr.dtype.kind == "u" and arr.dtype.itemsize == 2:  # a table: 1 byte per pixel more, not 8
+            grey = np.minimum(np.arange(65536, dtype=np.uint64) * 255 // int(top), 255).astype(np.uint8)[arr]
+        else:
+            grey = (np.clip(arr, 0, top).astype(np.float32) * np.float32(255.0 / top)).astype(np.uint8)
+        return Image.fromarray(grey, "L").convert("RGB")
+    if im.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in im.info:
+        rgba = im.convert("RGBA")
+        return Image.alpha_composite(Image.new("RGBA", rgba.size, (255, 255, 255, 255)), rgba).convert("RGB")
+    return im.convert("RGB")
 
 
 def resize(array: np.ndarray, size: tuple[int, int], nearest: bool = False) -> np.ndarray:

@@ -84,3 +84,21 @@ def test_large_png_is_reduced_like_a_jpeg():
     assert d.rgb.shape == (224, 320, 3) and (d.width, d.height) == (1000, 700)
     box = np.asarray(Image.fromarray(rgb).resize((320, 224), Image.Resampling.BOX), np.float32)
     assert np.abs(box - d.rgb).mean() < 4
+
+
+def test_sixteen_bit_grey_is_decoded_like_the_check_does_and_found_from_its_8_bit_copy(tmp_path):
+    from verilens.intake import open_media
+    from verilens.provenance import Archive
+
+    grey = photo(5).mean(axis=2)
+    deep = (grey / 255 * 4095).astype(np.uint16)  # a 12-bit scan stored in 16 bits
+    Image.fromarray(deep).save(tmp_path / "scan16.png")
+    assert Image.open(tmp_path / "scan16.png").mode == "I;16"
+    dec = decode_reduced(tmp_path / "scan16.png", side=4096)
+    assert 100 < dec.rgb.mean() < 160  # not clipped to white
+    assert np.array_equal(dec.rgb, open_media(tmp_path / "scan16.png").rgb())  # the check's working copy
+    Image.fromarray(grey.astype(np.uint8)).save(tmp_path / "scan8.jpg", quality=90)
+    with Archive.open(tmp_path / "a.db") as arch:
+        arch.add_path(tmp_path / "scan16.png")
+        (m,) = arch.search_path(tmp_path / "scan8.jpg").matches
+        assert m.path == str(tmp_path / "scan16.png") and m.stage == "pdq"

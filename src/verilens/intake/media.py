@@ -22,6 +22,7 @@ from PIL import Image, ImageFile, ImageOps
 from ..config import Limits
 from ..errors import InputError, LimitExceeded, UnsupportedMedia
 from ..evidence import InputInfo
+from ..imaging import to_rgb
 from .sniff import HEAD_BYTES, Sniffed, describe_unknown, sniff
 
 # Pillow's own bomb guard is replaced by ours (a clearer message, a configurable limit).
@@ -169,19 +170,7 @@ def _decode_image(path: Path, sniffed: Sniffed, limits: Limits, notes: list[str]
                     im = oriented
             except Exception as exc:  # a hostile orientation tag is data, not a crash
                 notes.append(f"EXIF orientation could not be read ({type(exc).__name__}); not applied")
-            if im.mode != "RGB":
-                if im.mode in ("RGBA", "LA", "PA") or (im.mode == "P" and "transparency" in im.info):
-                    rgba = im.convert("RGBA")
-                    bg = Image.new("RGB", rgba.size, (255, 255, 255))
-                    bg.paste(rgba, mask=rgba.getchannel("A"))
-                    im = bg
-                elif im.mode in ("I;16", "I;16B", "I;16L", "I"):
-                    arr = np.asarray(im, dtype=np.float64)
-                    top = float(arr.max()) or 1.0
-                    im = Image.fromarray((arr / top * 255).astype(np.uint8)).convert("RGB")
-                else:
-                    im = im.convert("RGB")
-            return im, frames
+            return to_rgb(im), frames  # high bit depths scaled, transparency over white
     except InputError:
         raise
     except MemoryError as exc:

@@ -19,7 +19,7 @@ from PIL import Image
 
 from ..config import Limits
 from ..errors import InputError, LimitExceeded, UnsupportedMedia
-from ..imaging import fit_size
+from ..imaging import fit_size, to_rgb
 
 #: Longer side of the reduced copy, pixels: the archive's keypoint side, so that hashing
 #: needs no second resampling.
@@ -132,12 +132,7 @@ def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits:
                 im.seek(0)
             im.load()
             orientation = _orientation(im) if orient else 1
-            if im.mode != "RGB":
-                if im.mode in ("RGBA", "LA", "P", "PA") or "transparency" in im.info:
-                    im = im.convert("RGBA")
-                    bg = Image.new("RGBA", im.size, (255, 255, 255, 255))
-                    im = Image.alpha_composite(bg, im)
-                im = im.convert("RGB")
+            im = to_rgb(im)  # high bit depths scaled, transparency over white
             if max(im.size) > side:  # box reduction to under twice the side, then bilinear
                 im.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)
             arr = np.ascontiguousarray(_ORIENT[orientation](np.asarray(im, dtype=np.uint8)))
