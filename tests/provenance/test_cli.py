@@ -27,7 +27,7 @@ def _setup(tmp_path: Path) -> tuple[Path, Path]:
     r = runner.invoke(app, ["archive", "add", str(d), "--archive", str(db), "--source-url", "https://x.example/a",
                             "--first-seen", "2020-02-02T10:00:00Z", "--json"])
     assert r.exit_code == 0, r.output
-    assert _lines(r.stdout)[0] == {"added": 4, "skipped": 0, "errors": [], "sources_added": 0}
+    assert _lines(r.stdout)[0] == {"added": 4, "skipped": 0, "errors": [], "sources_added": 0, "not_media": 0}
     return d, db
 
 

@@ -65,9 +65,33 @@ def test_hostile_and_oversized_inputs_are_refused_cleanly(tmp_path):
         decode_reduced(data, limits=Limits(max_pixels=1000))
     with pytest.raises(InputError, match="no such file"):
         decode_reduced(tmp_path / "missing.jpg")
+    # formats Pillow could read but verilens does not take (its other decoders never see
+    # hostile bytes), and a video handed to the still decoder
+    for fmt in ("TGA", "PCX", "ICO", "PPM"):
+        buf = io.BytesIO()
+        Image.fromarray(photo(3, 160, 120)).save(buf, fmt)
+        with pytest.raises(UnsupportedMedia, match="not a picture format that can be hashed"):
+            decode_reduced(buf.getvalue(), name=f"x.{fmt.lower()}")
+    with pytest.raises(UnsupportedMedia, match="video, not a still picture"):
+        decode_reduced(b"\x00\x00\x00\x18ftypisom\x00\x00\x02\x00isomiso2mp41" + bytes(100), name="clip.mp4")
     # a broken EXIF block does not stop the decode: the stored orientation is kept
     broken = data.replace(b"Exif\x00\x00", b"Exif\x00\x00\xff\xff\xff", 1)
     assert decode_reduced(broken).rgb.shape[:2] == (240, 320)
+
+
+def test_multi_picture_jpeg_is_decoded_at_reduced_size_too(tmp_path, monkeypatch):
+    from PIL import JpegImagePlugin
+
+    frames = [Image.fromarray(photo(6, 1600, 1200)), Image.fromarray(photo(7, 1600, 1200))]
+    frames[0].save(tmp_path / "depth.jpg", "MPO", save_all=True, append_images=frames[1:], quality=90)
+    assert Image.open(tmp_path / "depth.jpg").format == "MPO"  # phones' photos with a depth map
+    asked = []
+    real = JpegImagePlugin.JpegImageFile.draft
+    monkeypatch.setattr(JpegImagePlugin.JpegImageFile, "draft",
+                        lambda self, mode, size: asked.append(size) or real(self, mode, size))
+    dec = decode_reduced(tmp_path / "depth.jpg")
+    assert asked[0] == (320, 240)  # libjpeg's DCT scaling asked for before decoding, as for any JPEG
+    assert dec.rgb.shape[:2] == (240, 320) and (dec.width, dec.height) == (1600, 1200)
 
 
 def test_thumbnail_is_a_small_jpeg():

@@ -17,7 +17,7 @@ from PIL import Image
 from tests.provenance._fixtures import photo
 from verilens.errors import UsageError
 from verilens.provenance import Archive
-from verilens.provenance.ingest import collect_entries, ingest, read_manifest
+from verilens.provenance.ingest import Entry, collect_entries, ingest, read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -62,13 +62,20 @@ def test_thread_ingest_is_resumable_and_reports_errors(tmp_path):
     (d / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
     (d / "notes.txt").write_text("a sidecar note, not media")
     entries, _ = collect_entries([str(d)])
+    big = d / "backup.zip"  # not media and over the size limits: passed over unread
+    with open(big, "wb") as fh:  # sparse
+        fh.write(b"PK\x03\x04")
+        fh.truncate(300 * 2**20)
     with Archive.open(tmp_path / "a.db") as a:
-        r = ingest(a, entries, batch_size=3)
-        assert (r.added, r.skipped, len(r.errors)) == (8, 0, 2)
-        errs = sorted(r.errors, key=lambda e: e["path"])
-        assert "broken.jpg" in errs[0]["path"] and "notes.txt" in errs[1]["path"]
+        r = ingest(a, entries + [Entry(str(big), in_folder=True)], batch_size=3)
+        # in a folder, files that are not pictures or videos are counted, not errors
+        assert (r.added, r.skipped, r.not_media, len(r.errors)) == (8, 0, 2, 1)
+        assert "broken.jpg" in r.errors[0]["path"] and set(r.errors[0]) == {"path", "state", "error"}
         # the message (what the CLI prints) names the file, not just "input"
-        assert errs[0]["error"].startswith("broken.jpg: ") and errs[1]["error"].startswith("notes.txt: ")
+        assert r.errors[0]["error"].startswith("broken.jpg: ")
+        named = ingest(a, [Entry(str(d / "notes.txt"))])  # named by the user: an error that says why
+        assert named.not_media == 0 and named.errors[0]["error"] == (
+            "notes.txt: not a picture or video format verilens reads (text, not an image or video)")
         r2 = ingest(a, entries, batch_size=3)
         assert (r2.added, r2.skipped) == (0, 8)
         assert a.stats()["items"] == 8

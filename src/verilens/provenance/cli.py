@@ -77,8 +77,10 @@ def add_cmd(
     if json_out:
         emit_json(result.to_dict())
         return
+    passed_over = (f", {result.not_media} file(s) in the folders that are not pictures or videos passed over"
+                   if result.not_media else "")
     out.print(f"added {result.added}, skipped {result.skipped} (already archived"
-              f"{f'; {result.sources_added} new sighting(s) recorded' if result.sources_added else ''}), "
+              f"{f'; {result.sources_added} new sighting(s) recorded' if result.sources_added else ''}){passed_over}, "
               f"errors {len(result.errors)}")
     for bad in result.errors[:50]:
         out.print(f"  [red]✗[/] {safe_text(bad.get('error'))}")

@@ -1,10 +1,12 @@
 """Reduced-size decoding of stills for hashing (the I/O edge of the hashing pipeline).
 
-JPEGs are decoded with libjpeg's DCT scaling (Pillow ``draft`` mode: 1/2, 1/4 or 1/8 of the
-size, the smallest whose longer side still covers the target), which skips most of the
-inverse DCT work; other formats are decoded in full. What remains above the target is
-reduced in Pillow (box, then bilinear), and the EXIF orientation is applied to the reduced copy. Hashes and
-keypoints are computed on it, so archive and query sides see pictures of comparable size.
+Only the still formats :mod:`verilens.intake.sniff` recognises are decoded. JPEGs (and
+multi-picture JPEGs, MPO) are decoded with libjpeg's DCT scaling (Pillow ``draft`` mode:
+1/2, 1/4 or 1/8 of the size, the smallest whose longer side still covers the target),
+which skips most of the inverse DCT work; other formats are decoded in full. What remains
+above the target is reduced in Pillow (box, then bilinear), and the EXIF orientation is
+applied to the reduced copy. Hashes and keypoints are computed on it, so archive and query
+sides see pictures of comparable size.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from PIL import Image
 from ..config import Limits
 from ..errors import InputError, LimitExceeded, UnsupportedMedia
 from ..imaging import fit_size, to_rgb
+from ..intake.sniff import HEAD_BYTES, describe_unknown, sniff
 
 #: Longer side of the reduced copy, pixels: the archive's keypoint side, so that hashing
 #: needs no second resampling.
@@ -107,13 +110,23 @@ def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits:
     limits = limits or Limits()
     name = name or ("input" if isinstance(source, bytes) else Path(source).name)
     if isinstance(source, bytes):
-        head = source[:16]
-    elif Path(source).is_file():
-        with open(source, "rb") as fh:
-            head = fh.read(16)
+        head = source[:HEAD_BYTES]
     else:
-        head = b""
-    if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftypmsf1", b"ftypavif", b"ftyphevc"):
+        try:
+            with open(source, "rb") as fh:
+                head = fh.read(HEAD_BYTES)
+        except FileNotFoundError as exc:
+            raise InputError(f"{source!s}: no such file") from exc
+        except OSError as exc:
+            raise InputError(f"{name}: cannot read ({exc})") from exc
+    # the formats the rest of verilens reads, recognised from the bytes: no other decoder
+    # of Pillow's sees hostile input
+    sniffed = sniff(head)
+    if sniffed is None:
+        raise UnsupportedMedia(f"{name}: not a picture format that can be hashed ({describe_unknown(head)})")
+    if sniffed.kind != "image":
+        raise UnsupportedMedia(f"{name}: a {sniffed.label} video, not a still picture")
+    if sniffed.mime in ("image/heic", "image/avif"):
         from ..intake.media import _register_heif
 
         _register_heif()
@@ -126,7 +139,7 @@ def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits:
                 raise InputError(f"{name}: the picture declares an empty size")
             if w * h > limits.max_pixels:
                 raise LimitExceeded(f"{name}: {w} x {h} pixels is over the {limits.max_pixels:,} pixel limit")
-            if im.format == "JPEG":  # DCT scaling to the smallest size that still covers the target
+            if im.format in ("JPEG", "MPO"):  # DCT scaling to the smallest size that still covers the target
                 im.draft("RGB", fit_size(w, h, side))
             if getattr(im, "n_frames", 1) > 1:
                 im.seek(0)

@@ -19,9 +19,9 @@ from pathlib import Path
 from typing import Any
 
 from ..config import Limits
-from ..errors import InputError, UsageError, VerilensError
+from ..errors import InputError, UnsupportedMedia, UsageError, VerilensError
 from ..intake.media import sha256_file
-from ..intake.sniff import HEAD_BYTES, sniff
+from ..intake.sniff import HEAD_BYTES, describe_unknown, sniff
 from .archive import Archive, HashedItem, HashedPicture, hash_picture
 from .catalog import normalise_time
 from .decode import REDUCED_SIDE, decode_reduced, encode_thumbnail
@@ -36,25 +36,32 @@ _VIDEO_HEADS = (b"ftypisom", b"ftypmp4", b"ftypqt", b"ftypM4V", b"ftypmp42", b"f
 
 @dataclass(frozen=True)
 class Entry:
-    """One file to add, with its sighting."""
+    """One file to add, with its sighting.
+
+    ``in_folder``: found by walking a folder rather than named; such a file that is not a
+    picture or video is passed over (counted), not reported as an error.
+    """
 
     path: str
     source_url: str | None = None
     first_seen: str | None = None
+    in_folder: bool = False
 
 
 @dataclass
 class IngestResult:
-    """The contract's ``{"added", "skipped", "errors"}`` plus sightings recorded on known bytes."""
+    """The contract's ``{"added", "skipped", "errors"}`` plus sightings recorded on known bytes
+    and files met in folders that are not pictures or videos (``not_media``)."""
 
     added: int = 0
     skipped: int = 0
     sources_added: int = 0
+    not_media: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"added": self.added, "skipped": self.skipped, "errors": self.errors,
-                "sources_added": self.sources_added}
+                "sources_added": self.sources_added, "not_media": self.not_media}
 
 
 def _keyframes(path: str, limits: Limits) -> list[tuple[float, Any]]:
@@ -74,7 +81,7 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
     Parameters
     ----------
     path : str
-        A still picture (any format Pillow or pillow-heif reads) or a video (keyframes).
+        A still picture or a video (keyframes), of a type :mod:`verilens.intake.sniff` recognises.
     side : int
         Longer side of the reduced decode, pixels.
 
@@ -94,15 +101,19 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
     size = p.stat().st_size
     if size == 0:
         raise InputError(f"{p.name}: empty file")
-    if size > limits.max_file_bytes:
-        raise InputError(f"{p.name}: {size} bytes is over the file-size limit")
-    # one open: the head tells a video; a still is then read whole, sized from stat (a read
-    # sized by the limit asks for the limit's worth of memory and costs a copy), one byte
-    # more than that so that a file that grew or shrank since is caught
+    # one open: the head tells the type (a file of another kind is not read further, whatever
+    # its size); a still is then read whole, sized from stat (a read sized by the limit asks
+    # for the limit's worth of memory and costs a copy), one byte more than that so that a
+    # file that grew or shrank since is caught
     with open(p, "rb") as fh:
         head = fh.read(HEAD_BYTES)
         sniffed = sniff(head)
-        video = sniffed is not None and sniffed.kind == "video"
+        if sniffed is None:
+            raise UnsupportedMedia(f"{p.name}: not a picture or video format verilens reads "
+                                   f"({describe_unknown(head)})")
+        if size > limits.max_file_bytes:
+            raise InputError(f"{p.name}: {size} bytes is over the file-size limit")
+        video = sniffed.kind == "video"
         if not video:
             if size > limits.max_image_bytes:
                 raise InputError(f"{p.name}: {size} bytes is over the image-size limit")
@@ -130,6 +141,8 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
 def _hash_or_error(path: str) -> HashedItem | dict[str, str]:
     try:
         return hash_file(path)
+    except UnsupportedMedia as exc:
+        return {"path": path, "state": "error", "error": str(exc), "unsupported": "true"}
     except VerilensError as exc:
         return {"path": path, "state": "error", "error": str(exc)}
     except MemoryError:
@@ -212,7 +225,7 @@ def collect_entries(inputs: Sequence[str], source_url: str | None = None, first_
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
                 for f in sorted(files):
                     if not f.startswith("."):
-                        entries.append(Entry(str(Path(root) / f), source_url, first_seen))
+                        entries.append(Entry(str(Path(root) / f), source_url, first_seen, in_folder=True))
         elif p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES:
             for e in read_manifest(p):
                 entries.append(Entry(e.path, e.source_url or source_url, e.first_seen or first_seen))
@@ -295,7 +308,10 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
         nonlocal done
         done += 1
         if isinstance(res, dict):
-            result.errors.append(res)
+            if res.pop("unsupported", None) and by_path[path].in_folder:
+                result.not_media += 1
+            else:
+                result.errors.append(res)
         else:
             e = by_path[path]
             pending.append((res, e.source_url, e.first_seen))
