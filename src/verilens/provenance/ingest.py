@@ -31,7 +31,6 @@ MAX_VIDEO_KEYFRAMES = 60
 #: Seconds spent decoding one video for its keyframes at most.
 VIDEO_BUDGET_S = 300.0
 MANIFEST_SUFFIXES = (".csv", ".jsonl", ".ndjson")
-_VIDEO_HEADS = (b"ftypisom", b"ftypmp4", b"ftypqt", b"ftypM4V", b"ftypmp42", b"ftypavc1", b"ftyp3gp")
 
 
 @dataclass(frozen=True)
