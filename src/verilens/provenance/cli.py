@@ -55,11 +55,8 @@ def add_cmd(
     from .ingest import collect_entries, ingest
 
     with command_errors():
-        normalise_time(first_seen)  # a bad time is a usage error before any work
+        normalise_time(first_seen)  # a bad time is a usage error before any work (manifests check their lines)
         entries, errors = collect_entries(inputs, source_url=source_url, first_seen=first_seen)
-        for e in entries:
-            if e.first_seen:
-                normalise_time(e.first_seen)
         arch = Archive.open(_db(archive))
         try:
             with Progress(TextColumn("hashing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
