@@ -59,9 +59,16 @@ def answer(question: Question, results: Iterable[CheckResult]) -> Answer:
         return Answer(state=State.INCONCLUSIVE, confidence=Confidence.NONE,
                       summary=summary or "The checks ran but could not speak.", checks=ids)
     return Answer(state=State.NOT_APPLICABLE, confidence=Confidence.NONE,
-                  summary="No check for this question applies to this input" +
-                  (" (give a claim, an archive or references to enable more)." if question in
-                   (Question.PLACE, Question.TIME, Question.PROVENANCE) else "."), checks=ids)
+                  summary="No check for this question applies to this input" + _ENABLE.get(question, "."),
+                  checks=ids)
+
+
+#: What a user can give to let more checks speak, per question.
+_ENABLE = {
+    Question.PLACE: " (give a claimed place or reference pictures to enable more).",
+    Question.TIME: " (give a claimed time or place to enable more).",
+    Question.PROVENANCE: " (give an archive, --archive DB, to enable more).",
+}
 
 
 def answer_all(results: Iterable[CheckResult]) -> dict[Question, Answer]:

@@ -95,7 +95,8 @@ def test_same_bytes_are_stored_once_with_every_sighting(filled, tmp_path):
     st = arch.stats()
     assert st["items"] == 6 and st["sources"] == 7 and st["hashed_pictures"] == 6
     m = arch.search_image(photo(0))[0]
-    assert m.first_seen == "2015-06-01T00:00:00+00:00" and m.source_url == "https://older.example/x"
+    assert m.first_seen == "2015-06-01" and m.source_url == "https://older.example/x"  # a date stays a whole day
+    assert [s["first_seen"] for s in m.sightings][0] == "2015-06-01" and len(m.sightings) == 2
     assert m.sources == 2 and m.path == str(files[0])  # the first path as added
     assert [s["source_url"] for s in arch.item_sources(m.id)][0] == "https://older.example/x"
 
@@ -212,7 +213,52 @@ def test_same_bytes_twice_in_one_batch(tmp_path):
         st = arch.stats()
         assert (st["items"], st["sources"], st["hashed_pictures"]) == (1, 2, 1)
         m = arch.search_image(photo(8))[0]
-        assert m.first_seen == "2019-01-01T00:00:00+00:00" and m.source_url == "https://two"
+        assert m.first_seen == "2019-01-01" and m.source_url == "https://two"
+
+
+def test_the_earliest_sighting_gives_both_time_and_url(tmp_path):
+    """An earlier copy recorded without a URL must not borrow a later copy's URL."""
+    a_path = _write(tmp_path / "a.jpg", photo(9))
+    b_path = tmp_path / "b.jpg"
+    b_path.write_bytes(a_path.read_bytes())
+    with Archive.open(tmp_path / "x.db") as arch:
+        arch.add_path(a_path, source_url="https://later.example/post", first_seen="2023-05-01T10:00:00Z")
+        assert arch.add_path(b_path, first_seen="2021-01-01").status == "source_added"
+        m = arch.search_image(photo(9))[0]
+        assert (m.first_seen, m.source_url) == ("2021-01-01", None)
+        assert [(s["path"], s["source_url"]) for s in m.sightings] == [(str(b_path), None),
+                                                                       (str(a_path), "https://later.example/post")]
+        # an undated sighting with a URL does not attach its URL to the dated earliest one
+        c_path = tmp_path / "c.jpg"
+        c_path.write_bytes(a_path.read_bytes())
+        arch.add_path(c_path, source_url="https://undated.example/")
+        m = arch.search_image(photo(9))[0]
+        assert (m.first_seen, m.source_url, m.sources) == ("2021-01-01", None, 3)
+
+
+def test_a_known_sighting_given_an_earlier_time_is_moved_back(tmp_path):
+    f = _write(tmp_path / "a.jpg", photo(10))
+    with Archive.open(tmp_path / "x.db") as arch:
+        arch.add_path(f, source_url="https://s.example/1", first_seen="2022-06-01T08:00:00+02:00")
+        assert arch.add_path(f, source_url="https://s.example/1", first_seen="2023-01-01").status == "skipped"
+        assert arch.add_path(f, source_url="https://s.example/1").status == "skipped"
+        assert arch.add_path(f, source_url="https://s.example/1", first_seen="2020-02-02").status == "updated"
+        m = arch.search_image(photo(10))[0]
+        assert (m.first_seen, m.sources) == ("2020-02-02", 1)
+        assert arch.item_sources(m.id)[0]["first_seen"] == "2020-02-02"
+
+
+def test_first_seen_takes_an_offset_or_a_date(tmp_path):
+    from verilens.errors import UsageError
+    from verilens.provenance.catalog import normalise_time, seen_order
+
+    assert normalise_time("2022-03-15T11:00+02:00") == "2022-03-15T09:00:00+00:00"
+    assert normalise_time("2022-03-15") == "2022-03-15"
+    with pytest.raises(UsageError, match="offset or Z"):
+        normalise_time("2022-03-15T11:00")  # whose 11:00?
+    # a date is the whole day in some zone: it sorts by its first possible moment (UTC+14)
+    assert seen_order("2022-03-15") < seen_order("2022-03-14T10:30:00+00:00") < seen_order("2022-03-15T00:00:00Z")
+    assert seen_order(None) > seen_order("9999-01-01T00:00:00Z")
 
 
 def test_second_stage_with_a_vocabulary_finds_crops_and_survives_damaged_index_files(tmp_path):
@@ -242,3 +288,4 @@ def test_second_stage_with_a_vocabulary_finds_crops_and_survives_damaged_index_f
         assert len(m) == 1 and m[0].path == str(tmp_path / "p5.jpg")
         b.close()
         feat = tmp_path / "a.db.index" / "feat.npz"
+

@@ -27,7 +27,8 @@ def _setup(tmp_path: Path) -> tuple[Path, Path]:
     r = runner.invoke(app, ["archive", "add", str(d), "--archive", str(db), "--source-url", "https://x.example/a",
                             "--first-seen", "2020-02-02T10:00:00Z", "--json"])
     assert r.exit_code == 0, r.output
-    assert _lines(r.stdout)[0] == {"added": 4, "skipped": 0, "errors": [], "sources_added": 0, "not_media": 0}
+    assert _lines(r.stdout)[0] == {"added": 4, "skipped": 0, "errors": [], "sources_added": 0, "updated": 0, "not_media": 0,
+                                      "warnings": []}
     return d, db
 
 
@@ -122,3 +123,44 @@ def test_a_file_that_is_not_an_archive_is_a_clear_error(tmp_path):
     c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
     assert c["state"] == "error" and "archive" in c["summary"]
     assert bogus.read_bytes() == b"this is not a database" * 100  # never modified
+
+
+def test_check_searches_the_default_archive_when_none_is_given(tmp_path, monkeypatch):
+    monkeypatch.setenv("VERILENS_HOME", str(tmp_path / "home"))
+    d = tmp_path / "seen"
+    d.mkdir()
+    Image.fromarray(photo(5)).save(d / "p5.jpg", quality=90)
+    r = runner.invoke(app, ["archive", "add", str(d), "--first-seen", "2022-03-15"])
+    assert r.exit_code == 0 and "creating a new archive at" in r.stderr
+    Image.fromarray(crop(photo(5), 0.2)).save(tmp_path / "q.jpg", quality=85)
+    r = runner.invoke(app, ["check", str(tmp_path / "q.jpg"), "--checks", "provenance.archive", "--json",
+                            "--claim-time", "2022-03-15T11:00:00+02:00"])
+    c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
+    assert c["state"] == "found" and c["details"]["archive"] == str(tmp_path / "home" / "archive.db")
+    # first seen that very day: not before the claimed time (the date is the whole day)
+    assert c["details"]["predates_claim"] is False and "recycled" not in c["summary"]
+    assert c["details"]["matches"][0]["sightings"][0]["first_seen"] == "2022-03-15"
+
+
+def test_add_warns_of_unread_manifest_columns_records_earlier_times_and_reports_progress(tmp_path, monkeypatch):
+    from verilens.provenance import cli as pcli
+
+    d, db = _setup(tmp_path)
+    (tmp_path / "m.csv").write_text("path,source_url,first_sen\nseen/p1.jpg,https://x.example/a,2019-05-05\n")
+    r = runner.invoke(app, ["archive", "add", str(tmp_path / "m.csv"), "--archive", str(db), "--json"])
+    assert "column(s) not read: first_sen" in r.stderr
+    assert _lines(r.stdout)[0]["warnings"] == ["m.csv: column(s) not read: first_sen (a manifest reads path, "
+                                               "source_url and first_seen)"]
+    assert _lines(r.stdout)[0]["skipped"] == 1  # nothing new: the same path and URL, no time
+    (tmp_path / "m.csv").write_text("path,source_url,first_seen\nseen/p1.jpg,https://x.example/a,2019-05-05\n")
+    monkeypatch.setattr(pcli, "PROGRESS_EVERY_S", 0.0)  # no terminal here: progress comes as lines
+    r = runner.invoke(app, ["archive", "add", str(tmp_path / "m.csv"), "--archive", str(db)])
+    assert r.exit_code == 0, r.output
+    assert "hashing: 1/1 files" in r.stderr
+    assert "1 sighting(s) given an earlier first-seen time" in r.stdout
+    (tmp_path / "m.tsv").write_text("path\tsource_url\n")
+    r = runner.invoke(app, ["archive", "add", str(tmp_path / "m.tsv"), "--archive", str(db), "--json"])
+    assert "a manifest is a .csv, .jsonl or .ndjson file" in _lines(r.stdout)[0]["errors"][0]["error"]
+    r = runner.invoke(app, ["archive", "search", str(tmp_path / "seen" / "p1.jpg"), "--archive", str(db), "--json"])
+    m = _lines(r.stdout)[0]["matches"][0]
+    assert m["first_seen"] == "2019-05-05" and m["distance"] == 0 and m["stage"] == "sha256"

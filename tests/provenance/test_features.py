@@ -69,9 +69,11 @@ def test_unrelated_pictures_do_not_verify():
 
 def test_describe_transform_words():
     assert describe_transform(1.0, 0.0, 1.0, 1.0, False) == "same framing"
-    assert describe_transform(1.0, 90.0, 1.0, 1.0, False) == "rotated 90°"
+    assert describe_transform(1.0, 90.0, 1.0, 1.0, False) == "rotated 90° counter-clockwise"
+    assert describe_transform(1.0, -5.0, 1.0, 1.0, False) == "rotated 5° clockwise"
+    assert describe_transform(1.0, 180.0, 1.0, 1.0, False) == "rotated 180°"
     assert "mirrored" in describe_transform(1.0, 0.0, 1.0, 1.0, True)
-    assert describe_transform(1.0, 0.0, 0.78, 1.0, False) == "crop 22% of area"
+    assert describe_transform(1.0, 0.0, 0.78, 1.0, False) == "cropped, 78% of the area kept"
 
 
 def test_overlay_mask_marks_drawn_strokes_not_large_bright_areas():

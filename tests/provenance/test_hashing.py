@@ -42,7 +42,9 @@ def test_dihedral_variants_match_rotated_and_mirrored_copies():
     variants = dict(pdq_dihedral(rgb))
     assert list(variants) == list(DIHEDRAL_NAMES)
     assert hamming(variants["original"].bits, pdq_hash(rgb).bits) == 0
-    for name, arr in (("rotated 90°", np.rot90(rgb, 1)), ("rotated 180°", rgb[::-1, ::-1]),
+    # named for what turns the archived picture into the query: np.rot90 turns counter-clockwise
+    # and the query variant that matches it is turned back clockwise
+    for name, arr in (("rotated 90° clockwise", np.rot90(rgb, 1)), ("rotated 180°", rgb[::-1, ::-1]),
                       ("mirrored", rgb[:, ::-1]), ("flipped vertically", rgb[::-1])):
         h = pdq_hash(np.ascontiguousarray(arr)).bits
         # the symmetric 64x64 reduction makes the variants exact (hashing.py Notes)

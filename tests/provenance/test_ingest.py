@@ -35,11 +35,11 @@ def test_manifests_csv_and_jsonl(tmp_path):
     d = _folder(tmp_path, 3)
     (tmp_path / "m.csv").write_text("path,source_url,first_seen\nphotos/img0001.jpg,https://a.example/1,2020-01-02\n"
                                     f"{d / 'img0002.jpg'},,\n")
-    (tmp_path / "m.jsonl").write_text(json.dumps({"path": "photos/img0001.jpg", "first_seen": "2019-01-01Z"}) + "\n\n")
+    (tmp_path / "m.jsonl").write_text(json.dumps({"path": "photos/img0001.jpg", "first_seen": "2019-01-01T00:00:00Z"}) + "\n\n")
     e = read_manifest(tmp_path / "m.csv")
     assert e[0].path == str(tmp_path / "photos" / "img0001.jpg") and e[0].source_url == "https://a.example/1"
     assert e[1].source_url is None and e[1].first_seen is None
-    assert read_manifest(tmp_path / "m.jsonl")[0].first_seen == "2019-01-01Z"
+    assert read_manifest(tmp_path / "m.jsonl")[0].first_seen == "2019-01-01T00:00:00Z"
     (tmp_path / "bad.csv").write_text("name,url\nx,y\n")
     with pytest.raises(UsageError):
         read_manifest(tmp_path / "bad.csv")
@@ -50,9 +50,9 @@ def test_manifests_csv_and_jsonl(tmp_path):
     with pytest.raises(UsageError, match="deep.jsonl line 1: not a manifest line"):
         read_manifest(tmp_path / "deep.jsonl")
     (tmp_path / "late.csv").write_text("path,first_seen\na.jpg,2020-01-02\nb.jpg,last tuesday\n")
-    with pytest.raises(UsageError, match="late.csv line 3: not an ISO 8601 time: 'last tuesday'"):
+    with pytest.raises(UsageError, match="late.csv line 3: 'last tuesday': not an ISO 8601 date or time"):
         read_manifest(tmp_path / "late.csv")
-    entries, errors = collect_entries([str(d), str(tmp_path / "m.csv"), str(tmp_path / "nope")], source_url="https://s")
+    entries, errors, _ = collect_entries([str(d), str(tmp_path / "m.csv"), str(tmp_path / "nope")], source_url="https://s")
     assert len(entries) == 5 and len(errors) == 1
     assert {e.source_url for e in entries[:3]} == {"https://s"}
 
@@ -61,7 +61,7 @@ def test_thread_ingest_is_resumable_and_reports_errors(tmp_path):
     d = _folder(tmp_path, 8)
     (d / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 not really")
     (d / "notes.txt").write_text("a sidecar note, not media")
-    entries, _ = collect_entries([str(d)])
+    entries, _, _ = collect_entries([str(d)])
     big = d / "backup.zip"  # not media and over the size limits: passed over unread
     with open(big, "wb") as fh:  # sparse
         fh.write(b"PK\x03\x04")
@@ -85,7 +85,7 @@ def test_dask_local_cluster_ingest(tmp_path):
     from dask.distributed import Client, LocalCluster
 
     d = _folder(tmp_path, 6)
-    entries, _ = collect_entries([str(d)], first_seen="2020-05-05")
+    entries, _, _ = collect_entries([str(d)], first_seen="2020-05-05")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client, Archive.open(tmp_path / "a.db") as a:
         seen: list[int] = []
@@ -97,7 +97,7 @@ def test_dask_local_cluster_ingest(tmp_path):
 
 def test_bad_dask_address_is_a_usage_error(tmp_path):
     d = _folder(tmp_path, 1)
-    entries, _ = collect_entries([str(d)])
+    entries, _, _ = collect_entries([str(d)])
     with Archive.open(tmp_path / "a.db") as a, pytest.raises(UsageError):
         ingest(a, entries, dask="nonsense")
 

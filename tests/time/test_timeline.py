@@ -98,3 +98,17 @@ def test_claim_agrees_with_gps_even_when_camera_clock_is_off() -> None:
     assert tl.contradictions == []
     tl = build_timeline(ts, claim_time="2008-11-23T16:27:00+02:00", zone_offset=timedelta(hours=2), now=NOW)
     assert [c.rule for c in tl.contradictions] == ["claim_vs_capture"]
+
+
+def test_a_first_seen_date_is_the_whole_day() -> None:
+    day = {"earliest": {"id": 1, "path": "a.jpg", "source_url": None, "first_seen": "2022-03-15"}}
+    same_day = build_timeline(archive=day, claim_time="2022-03-15T11:00:00+02:00", now=NOW)
+    assert same_day.contradictions == []
+    fs = next(e for e in same_day.events if e.kind == "first_seen")
+    assert fs.value == "2022-03-15" and fs.assumed and "2022-03-16T12:00:00+00:00" in fs.assumed
+    later = build_timeline(archive=day, claim_time="2022-03-18T11:00:00+02:00", now=NOW)
+    c = next(c for c in later.contradictions if c.rule == "claim_after_first_seen")
+    assert c.difference_s == 45 * 3600  # from the latest moment of the 15th (16th 12:00 UTC) to 18th 09:00 UTC
+    assert "earliest first-seen time in the archive (2022-03-15)" in c.summary
+    capture = _ts(_t("ExifIFD:DateTimeOriginal", "2022-03-15T20:00:00+00:00", "2022-03-15T20:00:00+00:00"))
+    assert build_timeline(capture, archive=day, now=NOW).contradictions == []

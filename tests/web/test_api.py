@@ -189,6 +189,7 @@ def test_archive_matches_are_shown_side_by_side(store: Any, tmp_path: Path) -> N
         archive.close()
     app = create_app(WebConfig(archive=str(db), checks={"provenance.archive"}), store=store)
     with TestClient(app) as c:
+        assert c.get("/api/status").json()["archive"] == {"available": True, "archive": str(db), "reason": None}
         tok = c.get("/api/csrf").json()["token"]
         with open(PHOTO, "rb") as f:
             res = c.post("/api/intake", files=[("files", ("copy.jpg", f, "image/jpeg"))],
@@ -202,3 +203,4 @@ def test_archive_matches_are_shown_side_by_side(store: Any, tmp_path: Path) -> N
         assert any(e["kind"] == "archive" and e["time"].startswith("2019-05-01") for e in view["timeline"])
         page = c.get(view["url"]).text
         assert 'id="matches"' in page and "news.example/2019/story" in page
+        assert "the same bytes" in page and "distance" not in page.split('id="matches"')[1].split("</section>")[0]

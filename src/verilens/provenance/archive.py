@@ -34,7 +34,7 @@ import json
 import os
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +56,7 @@ from .catalog import (
     make_engine,
     normalise_time,
     now_iso,
+    seen_order,
 )
 from .decode import REDUCED_SIDE
 from .features import (
@@ -172,6 +173,37 @@ def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPi
                          None if frame_time_s is None else float(frame_time_s))
 
 
+#: Sightings listed with a match (all are counted in ``sources``).
+SIGHTINGS_LISTED = 20
+
+
+def _sightings(s: Session, item_id: int, limit: int | None = SIGHTINGS_LISTED) -> list[dict[str, Any]]:
+    """An item's sightings, earliest first-seen first (unknown last), at most ``limit``."""
+    q = (select(Source.path, Source.source_url, Source.first_seen, Source.added_at).where(Source.item_id == item_id)
+         .order_by(Source.first_seen.is_(None), Source.first_seen, Source.id))
+    rows = s.execute(q if limit is None else q.limit(limit + 50)).all()  # ISO strings sort nearly right: re-sorted
+    out = [{"path": r.path, "source_url": r.source_url, "first_seen": r.first_seen, "added_at": r.added_at}
+           for r in rows]
+    out.sort(key=lambda d: seen_order(d["first_seen"]))
+    return out if limit is None else out[:limit]
+
+
+def _take_sighting(item: dict[str, Any], seen: str | None, url: str | None) -> bool:
+    """Fold a sighting into an item's earliest first-seen time and that sighting's URL.
+
+    The item carries the earliest first-seen time over its sightings and the URL of that
+    sighting (None when it was recorded without one); while no sighting has a time, the
+    first URL recorded. Returns whether the item changed.
+    """
+    if seen is not None and (item["first_seen"] is None or seen_order(seen) < seen_order(item["first_seen"])):
+        item["first_seen"], item["source_url"] = seen, url
+        return True
+    if url and item["source_url"] is None and seen_order(seen) == seen_order(item["first_seen"]):
+        item["source_url"] = url
+        return True
+    return False
+
+
 @dataclass(frozen=True)
 class Match:
     """An archived item judged to be a copy of the query.
@@ -194,7 +226,7 @@ class Match:
         ``0.5 + 0.5 * min(1, inliers / 60)``; the larger when both apply; 1 for the same
         bytes.
     transform : str
-        How the query relates to the archived picture ("same framing", "crop 22%",
+        How the query relates to the archived picture ("same framing", "cropped, 78% of the area kept",
         "embedded in larger image", "mirrored", "rotated 90°", ...).
     frame_time_s : float or None
         For a video item, the time of the matching keyframe; None for stills.
@@ -207,6 +239,11 @@ class Match:
         ``image`` or ``video``.
     sources : int
         Number of recorded sightings of the same bytes.
+    sightings : list of dict
+        The earliest :data:`SIGHTINGS_LISTED` of them, earliest first-seen first:
+        ``{"path", "source_url", "first_seen", "added_at"}``. ``source_url`` and
+        ``first_seen`` above are those of the earliest one (the URL None when it was
+        recorded without one).
     """
 
     id: int
@@ -222,6 +259,7 @@ class Match:
     sha256: str = ""
     kind: str = "image"
     sources: int = 1
+    sightings: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -249,7 +287,9 @@ class QueryResult:
 
 @dataclass
 class AddOutcome:
-    """What adding one file did: ``added``, ``skipped`` (already there) or ``source_added``."""
+    """What adding one file did: ``added``, ``skipped`` (already there), ``source_added`` (a new
+    sighting of bytes already archived) or ``updated`` (a known sighting given an earlier
+    first-seen time)."""
 
     status: str
     item_id: int
@@ -494,14 +534,16 @@ class Archive:
         self.save_indexes()
 
     # ------------------------------------------------------------------ adding
-    def known_paths(self, paths: Iterable[str]) -> set[str]:
-        """Which of these paths were already recorded as sightings (for resumable ingest)."""
-        out: set[str] = set()
-        plist = list(paths)
+    def known_sightings(self, paths: Iterable[str]) -> dict[str, list[tuple[str | None, str | None]]]:
+        """Sightings already recorded under these paths: path -> [(source_url, first_seen)] (for resumable ingest)."""
+        out: dict[str, list[tuple[str | None, str | None]]] = {}
+        plist = list(dict.fromkeys(paths))
         with Session(self.engine) as s:
             for i in range(0, len(plist), 500):
                 chunk = plist[i:i + 500]
-                out.update(r[0] for r in s.execute(select(Source.path).where(Source.path.in_(chunk))))
+                for path, url, seen in s.execute(select(Source.path, Source.source_url, Source.first_seen)
+                                                 .where(Source.path.in_(chunk))):
+                    out.setdefault(path, []).append((url, seen))
         return out
 
     def add_hashed(self, batch: Sequence[tuple[HashedItem, str | None, str | None]]) -> list[AddOutcome]:
@@ -515,7 +557,10 @@ class Archive:
         -------
         list of AddOutcome
             In the order given. Bytes already in the archive are stored once: a new
-            sighting (path or URL) is recorded (``source_added``), a known one is skipped.
+            sighting (path or URL) is recorded (``source_added``); a known one is skipped,
+            unless it comes with an earlier first-seen time, which replaces the recorded one
+            (``updated``). The item keeps the earliest first-seen time of its sightings and
+            that sighting's URL.
         """
         outcomes: list[AddOutcome] = []
         new_rows: list[tuple[int, bytes, int, bytes | None]] = []
@@ -544,26 +589,31 @@ class Archive:
                     outcomes.append(AddOutcome("added", 0, sha))
                     continue
                 item = known_items[sha] if sha in known_items else fresh[sha][0]
-                known = any(x[0] == sha and x[1] == hashed.path and x[2] == url for x in sightings)
-                if not known and sha in known_items:
-                    known = conn.execute(select(Source.id).where(
+                # the same sighting (path and URL) again: only an earlier first-seen changes it
+                at = next((i for i, x in enumerate(sightings) if x[0] == sha and x[1] == hashed.path and x[2] == url), None)
+                recorded = None
+                if at is None and sha in known_items:
+                    recorded = conn.execute(select(Source.id, Source.first_seen).where(
                         Source.item_id == item["id"], Source.path == hashed.path,
-                        (Source.source_url == url) if url is not None else Source.source_url.is_(None))).first() is not None
-                if known:
-                    pending.append((len(outcomes), "skipped", sha))
-                    outcomes.append(AddOutcome("skipped", 0, sha))
-                    continue
-                sightings.append((sha, hashed.path, url, seen_n))
-                if seen_n is not None and (item["first_seen"] is None or seen_n < item["first_seen"]):
-                    item["first_seen"] = seen_n
-                    if url:
-                        item["source_url"] = url
+                        (Source.source_url == url) if url is not None else Source.source_url.is_(None))).first()
+                if at is not None or recorded is not None:
+                    before = sightings[at][3] if at is not None else recorded.first_seen  # type: ignore[union-attr]
+                    if seen_n is None or (before is not None and seen_order(before) <= seen_order(seen_n)):
+                        pending.append((len(outcomes), "skipped", sha))
+                        outcomes.append(AddOutcome("skipped", 0, sha))
+                        continue
+                    if at is not None:
+                        sightings[at] = (sha, hashed.path, url, seen_n)
+                    else:
+                        conn.execute(update(Source).where(Source.id == recorded.id).values(first_seen=seen_n))  # type: ignore[union-attr]
+                    status = "updated"
+                else:
+                    sightings.append((sha, hashed.path, url, seen_n))
+                    status = "source_added"
+                if _take_sighting(item, seen_n, url):
                     changed.add(sha)
-                elif item["source_url"] is None and url:
-                    item["source_url"] = url
-                    changed.add(sha)
-                pending.append((len(outcomes), "source_added", sha))
-                outcomes.append(AddOutcome("source_added", 0, sha))
+                pending.append((len(outcomes), status, sha))
+                outcomes.append(AddOutcome(status, 0, sha))
             ids = {sha: v["id"] for sha, v in known_items.items()}
             if fresh:
                 res = conn.execute(insert(Item).returning(Item.id, Item.sha256, sort_by_parameter_order=True),
@@ -649,16 +699,13 @@ class Archive:
         dec = decode_reduced(path, side=QUERY_SIDE)
         return self.query(dec.rgb, top_k=top_k, sha256=sha256 or sha256_file(path))
 
-    def exact(self, sha256: str, variants: Sequence[tuple[str, Any]] = ()) -> Match | None:
-        """The archived item with these very bytes, as a match, or None.
+    def exact(self, sha256: str) -> Match | None:
+        """The archived item with these very bytes, as a match (distance 0, similarity 1), or None.
 
         Parameters
         ----------
         sha256 : str
             SHA-256 of the query file (hex).
-        variants : sequence of (name, PdqHash), optional
-            The query's dihedral PDQ hashes; when given, ``distance`` is the smallest
-            distance to the item's hashes (otherwise 0).
         """
         sha = str(sha256 or "").strip().lower()
         if len(sha) != 64:
@@ -667,12 +714,11 @@ class Archive:
             it = s.scalars(select(Item).where(Item.sha256 == sha)).first()
             if it is None:
                 return None
-            codes = [r for r in s.scalars(select(HashRow.pdq).where(HashRow.item_id == it.id)).all() if len(r) == 32]
             n_src = int(s.execute(select(func.count(Source.id)).where(Source.item_id == it.id)).scalar_one())
-        dist = min((hamming(v.bits, c) for _, v in variants for c in codes), default=0)
-        return Match(id=it.id, path=it.path, source_url=it.source_url, first_seen=it.first_seen, distance=int(dist),
+            listed = _sightings(s, it.id)
+        return Match(id=it.id, path=it.path, source_url=it.source_url, first_seen=it.first_seen, distance=0,
                      similarity=1.0, transform="identical file", stage="sha256", sha256=it.sha256, kind=it.kind,
-                     sources=max(1, n_src))
+                     sources=max(1, n_src), sightings=listed)
 
     def query(self, rgb: np.ndarray, top_k: int = 10, sha256: str | None = None) -> QueryResult:
         """Two-stage search with details about the query (quality, keypoints, timings).
@@ -725,7 +771,7 @@ class Archive:
                 n_cand += more
         t3 = time.perf_counter()
         matches, stage1 = self._materialise(best, verified, variants, top_k)
-        same = self.exact(sha256, variants) if sha256 else None
+        same = self.exact(sha256) if sha256 else None
         if same is not None:
             matches = ([same] + [m for m in matches if m.id != same.id])[:max(0, int(top_k))]
         t4 = time.perf_counter()
@@ -802,23 +848,22 @@ class Archive:
             cur = per_item.get(it.id)
             if cur is None or (m.similarity, -m.distance) > (cur.similarity, -cur.distance):
                 per_item[it.id] = m
-        out = sorted(per_item.values(), key=lambda m: (-m.similarity, m.distance, m.id))
+        out = sorted(per_item.values(), key=lambda m: (-m.similarity, m.distance, m.id))[:max(0, int(top_k))]
+        with Session(self.engine) as s:
+            out = [replace(m, sightings=_sightings(s, m.id)) for m in out]
         s1: dict[int, int] = {}
         for row_id, (d, _) in best.items():
             if row_id in hr:
                 iid = hr[row_id].item_id
                 s1[iid] = min(d, s1.get(iid, 1 << 30))
         stage1 = [i for i, _ in sorted(s1.items(), key=lambda kv: (kv[1], kv[0]))]
-        return out[:max(0, int(top_k))], stage1
+        return out, stage1
 
     # ------------------------------------------------------------------ reading
-    def item_sources(self, item_id: int) -> list[dict[str, Any]]:
-        """Every sighting of an item, earliest first-seen first."""
+    def item_sources(self, item_id: int, limit: int | None = None) -> list[dict[str, Any]]:
+        """Sightings of an item, earliest first-seen first (all of them, or the first ``limit``)."""
         with Session(self.engine) as s:
-            rows = s.scalars(select(Source).where(Source.item_id == item_id)).all()
-        out = [{"path": r.path, "source_url": r.source_url, "first_seen": r.first_seen, "added_at": r.added_at}
-               for r in rows]
-        return sorted(out, key=lambda d: (d["first_seen"] is None, d["first_seen"] or ""))
+            return _sightings(s, item_id, limit)
 
     def thumbnail(self, item_id: int) -> bytes | None:
         with Session(self.engine) as s:

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from ..claims import parse_time, time_bounds
 from ..config import home
 from ..errors import UsageError
 
@@ -140,35 +141,33 @@ def now_iso() -> str:
     return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
 
 
-def normalise_time(value: str | dt.datetime | None) -> str | None:
-    """An ISO 8601 time (or date) as a UTC ISO string that sorts correctly.
+def normalise_time(value: str | None) -> str | None:
+    """A first-seen time as stored: an instant as a UTC ISO string, a date kept as that whole day.
 
-    A date alone means its start (00:00 UTC); a time without an offset is read as UTC.
+    Takes what the contract's ``TIME`` takes: ISO 8601 with an offset or ``Z``, or a date
+    alone (the whole day; compared through :func:`verilens.claims.time_bounds`).
 
     Raises
     ------
     UsageError
-        Not an ISO 8601 date or time.
+        Not an ISO 8601 date or time, or a time without an offset (its meaning depends on a
+        zone the user must state).
     """
     if value is None or value == "":
         return None
-    if isinstance(value, dt.datetime):
-        t = value
-    else:
-        s = str(value).strip()
-        if s.endswith("Z") or s.endswith("z"):
-            s = s[:-1] + "+00:00"
-        try:
-            if len(s) == 10:
-                t = dt.datetime.combine(dt.date.fromisoformat(s), dt.time(0, 0))
-            else:
-                t = dt.datetime.fromisoformat(s)
-        except ValueError as exc:
-            raise UsageError(f"not an ISO 8601 time: {str(value)[:60]!r}") from exc
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.UTC)
-    return t.astimezone(dt.UTC).isoformat()
+    s = parse_time(str(value))
+    if len(s) == 10:
+        return s
+    return dt.datetime.fromisoformat(s).astimezone(dt.UTC).isoformat()
+
+
+def seen_order(value: str | None) -> tuple[int, float, float]:
+    """Sort key for first-seen values: earliest first (by the first instant each can mean), unknown last."""
+    b = time_bounds(value)
+    if b is None:
+        return (1, 0.0, 0.0)
+    return (0, b[0].timestamp(), b[1].timestamp())
 
 
 __all__ = ["Base", "HashRow", "Item", "Meta", "SCHEMA_VERSION", "Source", "default_db", "is_url",
-           "make_engine", "normalise_time", "now_iso"]
+           "make_engine", "normalise_time", "now_iso", "seen_order"]

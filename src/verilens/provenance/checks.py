@@ -7,21 +7,13 @@ from typing import Any
 
 import numpy as np
 
+from ..claims import time_bounds
 from ..errors import CheckUnavailable
 from ..evidence import ArtifactKind, Finding, Question, State
 from ..pipeline import Context, register
 from .archive import SEARCH_PARAMETERS, Archive
-from .catalog import is_url, normalise_time
+from .catalog import default_db, is_url, seen_order
 from .reverse_search import reverse_search_links
-
-
-def _claim_start(claim_time: str | None) -> str | None:
-    if not claim_time:
-        return None
-    try:
-        return normalise_time(claim_time)
-    except Exception:
-        return None
 
 
 def earliest_and_predates(matches: list[dict[str, Any]], claim_time: str | None
@@ -31,26 +23,33 @@ def earliest_and_predates(matches: list[dict[str, Any]], claim_time: str | None
     Parameters
     ----------
     matches : list of dict
-        Match dicts (``first_seen`` ISO UTC or None).
+        Match dicts (``first_seen``: an ISO instant, a date meaning that whole day, or None).
     claim_time : str or None
-        Claimed time, ISO 8601; a date means its start (00:00 UTC), a time without offset
-        is read as UTC.
+        Claimed time: ISO 8601 with an offset, or a date (the whole day).
 
     Returns
     -------
     (earliest, predates)
         ``earliest`` is ``{"id", "path", "source_url", "first_seen"}`` or None when no match
         has a first-seen time; ``predates`` is None without a claimed time or earliest.
+
+    Notes
+    -----
+    "Predates" must hold whatever the zones: the latest moment the first-seen value can
+    mean is before the earliest moment the claim can mean (a date runs from 00:00 at UTC+14
+    to 24:00 at UTC-12, :func:`verilens.claims.time_bounds`). A copy first seen on the
+    claimed day therefore never flags the claim.
     """
-    dated = [m for m in matches if m.get("first_seen")]
+    dated = [m for m in matches if time_bounds(m.get("first_seen"))]
     if not dated:
         return None, None
-    e = min(dated, key=lambda m: m["first_seen"])
+    e = min(dated, key=lambda m: seen_order(m["first_seen"]))
     earliest = {k: e.get(k) for k in ("id", "path", "source_url", "first_seen")}
-    start = _claim_start(claim_time)
-    if start is None:
+    claim = time_bounds(claim_time) if claim_time else None
+    if claim is None:
         return earliest, None
-    return earliest, bool(e["first_seen"] < start)
+    seen = time_bounds(e["first_seen"])
+    return earliest, bool(seen is not None and seen[1] < claim[0])
 
 
 def _montage(query: np.ndarray, thumbs: list[bytes]) -> np.ndarray:
@@ -87,10 +86,24 @@ def open_existing_archive(db: str) -> Archive:
     return Archive.open(db)
 
 
+def open_archive_for(db: str | None) -> Archive | None:
+    """The archive a check searches: the one given, else the default one when it exists, else None.
+
+    Raises
+    ------
+    CheckUnavailable
+        A given archive that does not exist.
+    """
+    if db:
+        return open_existing_archive(db)
+    default = default_db()
+    return Archive.open(default) if default.is_file() else None
+
+
 @register(
     "provenance.archive",
     Question.PROVENANCE,
-    version="2",
+    version="3",
     applies_to=("image",),
     budget_s=60,
     parameters=SEARCH_PARAMETERS,
@@ -100,20 +113,20 @@ def open_existing_archive(db: str) -> Archive:
         "(same picture resized, recompressed, cropped, bordered, captioned, overlaid, mirrored, rotated or "
         "shown inside a larger picture; an archived file with the very same bytes comes first, as "
         "'identical file'), with where and when it was first seen. If the earliest copy was seen before "
-        "the claimed time, the picture is likely recycled. What it cannot show: it only knows "
+        "the claimed time (whatever the zones: a first-seen date is the whole day), the picture is likely "
+        "recycled. What it cannot show: it only knows "
         "what was added to the archive, and first-seen times are only as good as what was recorded; no "
         "match means only that the archive holds no copy; a re-shot scene (a new photo of the same place) "
-        "is not a copy; heavy crops (less than about a third of the picture left), strong perspective and "
+        "is not a copy; heavy crops (less than about half of the picture left), strong perspective and "
         "mirrored-and-cropped copies can be missed."
     ),
 )
 def archive_check(ctx: Context) -> Finding:
-    db = ctx.options.archive
-    if not db:
+    archive = open_archive_for(ctx.options.archive)
+    if archive is None:
         return Finding(State.NOT_APPLICABLE,
-                       "No archive given: add one with --archive DB (build it with 'verilens archive add') "
-                       "to search for earlier copies.")
-    archive = open_existing_archive(db)
+                       "No archive given (--archive DB) and none at the default place: build one with "
+                       "'verilens archive add' to search for earlier copies.")
     try:
         ctx.check_time()
         query_img = ctx.media.rgb()
@@ -142,11 +155,16 @@ def archive_check(ctx: Context) -> Finding:
         text = f"{len(matches)} archived copy(ies) found; best: {Path(str(top['path'])).name} ({top['transform']})."
         if earliest:
             text += f" Earliest first seen {earliest['first_seen']}"
-            text += f" at {earliest['source_url']}." if earliest.get("source_url") else "."
+            text += f" at {earliest['source_url']}." if earliest.get("source_url") else " (no URL recorded)."
         if predates:
             text += " That is before the claimed time: the picture is likely recycled."
         elif predates is False:
-            text += " That is not before the claimed time."
+            days = len(str(earliest["first_seen"])) == 10 or len(str(ctx.claim.time).strip()) == 10  # type: ignore[index]
+            text += (" That does not predate the claimed time (a date alone counts as the whole day, in any zone)."
+                     if days else " That is not before the claimed time.")
+        elif earliest is None and ctx.claim.time:
+            text += (" No first-seen time is recorded for these copies, so whether they predate the claimed "
+                     "time is unknown.")
         return Finding(State.FOUND, text, score=float(top["similarity"]), details=details, artifacts=art)
     finally:
         archive.close()

@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,6 +22,10 @@ archive_app = typer.Typer(
 ArchiveOpt = Annotated[str | None, typer.Option(
     "--archive", help="Archive database: a file path (SQLite) or a URL (postgresql+psycopg://...). "
                       "Default $VERILENS_HOME/archive.db.")]
+
+
+#: Without a terminal, a progress line on stderr this often (seconds).
+PROGRESS_EVERY_S = 10.0
 
 
 def _db(archive: str | None) -> str:
@@ -51,34 +56,47 @@ def add_cmd(
     )
 
     from .archive import Archive
-    from .catalog import normalise_time
+    from .catalog import is_url, normalise_time
     from .ingest import collect_entries, ingest
 
     with command_errors():
         normalise_time(first_seen)  # a bad time is a usage error before any work (manifests check their lines)
-        entries, errors = collect_entries(inputs, source_url=source_url, first_seen=first_seen)
-        arch = Archive.open(_db(archive))
+        entries, errors, warnings = collect_entries(inputs, source_url=source_url, first_seen=first_seen)
+        for w in warnings:
+            err.print(f"[yellow]warning:[/] {safe_text(w)}")
+        db = _db(archive)
+        if not is_url(db) and not Path(db).expanduser().exists():
+            err.print(f"creating a new archive at {safe_text(db)}")
+        arch = Archive.open(db)
         try:
             with Progress(TextColumn("hashing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                           console=err, transient=True, disable=not err.is_terminal) as bar:
                 task = bar.add_task("add", total=len(entries))
+                said = [time.monotonic()]
 
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
+                    # no bar without a terminal (a log file, a pipe): a line every PROGRESS_EVERY_S
+                    if not err.is_terminal and total and (time.monotonic() - said[0] >= PROGRESS_EVERY_S):
+                        said[0] = time.monotonic()
+                        err.print(f"hashing: {done}/{total} files", soft_wrap=True)
 
                 result = ingest(arch, entries, dask=dask, workers=workers, batch_size=batch_size,
                                 progress=progress)
         finally:
             arch.close()
         result.errors = errors + result.errors
+        result.warnings = warnings
     if json_out:
         emit_json(result.to_dict())
         return
     passed_over = (f", {result.not_media} file(s) in the folders that are not pictures or videos passed over"
                    if result.not_media else "")
-    out.print(f"added {result.added}, skipped {result.skipped} (already archived"
-              f"{f'; {result.sources_added} new sighting(s) recorded' if result.sources_added else ''}){passed_over}, "
-              f"errors {len(result.errors)}")
+    notes = [f"{result.sources_added} new sighting(s) of archived files recorded" if result.sources_added else "",
+             f"{result.updated} sighting(s) given an earlier first-seen time" if result.updated else ""]
+    said = "; ".join(n for n in notes if n)
+    out.print(f"added {result.added}, skipped {result.skipped}"
+              f"{f' (already archived: {said})' if said else ''}{passed_over}, errors {len(result.errors)}")
     for bad in result.errors[:50]:
         out.print(f"  [red]✗[/] {safe_text(bad.get('error'))}")
 
@@ -148,9 +166,14 @@ def search_cmd(
         if not is_url(db) and not Path(db).is_file():
             raise UsageError(f"no archive at {db} (create it with 'verilens archive add')")
         arch = Archive.open(db)
+        given = set(inputs)
+        passed_over = 0
         try:
             for src in iter_sources(inputs):
                 path = src.text
+                if src.path is not None and not src.error and path not in given and not _is_media(src.path):
+                    passed_over += 1  # met in a folder, not a picture or video: not a query
+                    continue
                 if src.error or src.url:
                     error = src.error or (f"{path}: URLs are not searched directly; download the file, or run "
                                           "'verilens check URL --archive DB'")
@@ -161,7 +184,8 @@ def search_cmd(
                     emit_json(res)
                     continue
                 if res["state"] == "error":
-                    out.print(f"[bold red]✗[/] {safe_text(path)}: {safe_text(res['error'])}")
+                    said = res["error"] if str(res["error"]).startswith(path) else f"{path}: {res['error']}"
+                    out.print(f"[bold red]✗[/] {safe_text(said)}")
                     continue
                 out.print(f"[bold]{safe_text(path)}[/]: {len(res['matches'])} copy(ies)")
                 for m in res["matches"]:
@@ -171,6 +195,18 @@ def search_cmd(
                               f"{safe_text(when)}  {safe_text(m['source_url'] or '')}")
         finally:
             arch.close()
+        if passed_over:
+            err.print(f"{passed_over} file(s) in the folders that are not pictures or videos passed over")
+
+
+def _is_media(path: Path) -> bool:
+    from ..intake.sniff import HEAD_BYTES, sniff
+
+    try:
+        with open(path, "rb") as fh:
+            return sniff(fh.read(HEAD_BYTES)) is not None
+    except OSError:
+        return True  # let the search say why it cannot be read
 
 
 @archive_app.command("stats")
@@ -195,8 +231,14 @@ def stats_cmd(
     if json_out:
         emit_json(st)
         return
+    idx = st.pop("index")
     for k, v in st.items():
         out.print(f"{k}: {safe_text(v)}")
+    pdq, feat = idx["pdq"], idx["features"]
+    out.print(f"first-stage index: {pdq['kind']}, {pdq['entries']:,} hashes, {pdq['memory_bytes'] / 2**20:.1f} MB")
+    out.print(f"keypoint index: {feat['kind']}, {feat['entries']:,} descriptors in {feat['words']:,} visual words, "
+              f"{feat['memory_bytes'] / 2**20:.1f} MB")
+    out.print(f"index files: {safe_text(idx['path'])}")
 
 
 def register(app: typer.Typer) -> None:

@@ -245,8 +245,8 @@ class Verification:
     mirrored : bool
         The match was found against the mirrored query.
     transform : str
-        Plain description ("crop 22% of area", "embedded in larger image", ...); crop
-        percentages are of the archived picture's area that the query does not show.
+        Plain description ("cropped, 78% of the area kept", "embedded in larger image",
+        ...); the percentage is of the archived picture's area that the query shows.
     """
 
     inliers: int
@@ -313,10 +313,10 @@ def describe_transform(scale: float, rotation_deg: float, covered: float, occupi
     rot = ((rotation_deg + 180.0) % 360.0) - 180.0
     if abs(rot) >= 2.0:
         near = round(rot / 90.0) * 90
-        parts.append(f"rotated {abs(near) if abs(rot - near) < 2 else abs(round(rot)):.0f}°"
-                     + ("" if abs(rot - near) < 2 else (" counter-clockwise" if rot > 0 else " clockwise")))
+        angle = abs(near) if abs(rot - near) < 2 else abs(round(rot))
+        parts.append(f"rotated {angle:.0f}°" + ("" if angle == 180 else (" counter-clockwise" if rot > 0 else " clockwise")))
     if covered < 0.97:
-        parts.append(f"crop {round((1.0 - covered) * 100):.0f}% of area")
+        parts.append(f"cropped, {round(covered * 100):.0f}% of the area kept")
     if occupies < 0.85:
         parts.append("embedded in larger image")
     elif occupies < 0.97:

@@ -18,7 +18,7 @@ PDQ_MATCH_THRESHOLD = 31
 PDQ_MIN_QUALITY = 50
 #: Names of the eight dihedral variants, in the order pdqhash returns them.
 DIHEDRAL_NAMES = (
-    "original", "rotated 90°", "rotated 180°", "rotated 270°",
+    "original", "rotated 90° clockwise", "rotated 180°", "rotated 90° counter-clockwise",
     "flipped vertically", "mirrored", "mirrored + rotated 90°", "mirrored + rotated 270°",
 )
 

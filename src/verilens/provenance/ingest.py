@@ -23,7 +23,7 @@ from ..errors import InputError, UnsupportedMedia, UsageError, VerilensError
 from ..intake.media import sha256_file
 from ..intake.sniff import HEAD_BYTES, describe_unknown, sniff
 from .archive import Archive, HashedItem, HashedPicture, hash_picture
-from .catalog import normalise_time
+from .catalog import normalise_time, seen_order
 from .decode import REDUCED_SIDE, decode_reduced, encode_thumbnail
 
 #: Keyframes hashed per video at most.
@@ -50,17 +50,22 @@ class Entry:
 @dataclass
 class IngestResult:
     """The contract's ``{"added", "skipped", "errors"}`` plus sightings recorded on known bytes
-    and files met in folders that are not pictures or videos (``not_media``)."""
+    (``sources_added``), known sightings given an earlier first-seen time (``updated``; both
+    also counted as skipped, as nothing new is stored) and files met in folders that are not
+    pictures or videos (``not_media``)."""
 
     added: int = 0
     skipped: int = 0
     sources_added: int = 0
+    updated: int = 0
     not_media: int = 0
     errors: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"added": self.added, "skipped": self.skipped, "errors": self.errors,
-                "sources_added": self.sources_added, "not_media": self.not_media}
+                "sources_added": self.sources_added, "updated": self.updated, "not_media": self.not_media,
+                "warnings": self.warnings}
 
 
 def _keyframes(path: str, limits: Limits) -> list[tuple[float, Any]]:
@@ -151,22 +156,41 @@ def _hash_or_error(path: str) -> HashedItem | dict[str, str]:
 
 
 # ---------------------------------------------------------------------- collecting inputs
-def read_manifest(path: str | Path) -> list[Entry]:
+#: What a manifest line is read for, under its accepted names.
+MANIFEST_FIELDS = {"path": "path", "file": "path", "source_url": "source_url", "url": "source_url",
+                   "first_seen": "first_seen"}
+#: Files named as inputs with these suffixes are taken for manifests in another format.
+_NOT_MANIFEST_SUFFIXES = (".tsv", ".txt", ".json", ".xlsx", ".xls", ".ods")
+
+
+def read_manifest(path: str | Path, warnings: list[str] | None = None) -> list[Entry]:
     """Entries from a CSV (header with ``path``, optional ``source_url``, ``first_seen``) or JSONL file.
 
-    Relative paths are taken relative to the manifest's folder.
+    Relative paths are taken relative to the manifest's folder. ``file`` and ``url`` are
+    accepted for ``path`` and ``source_url``.
+
+    Parameters
+    ----------
+    path : str or Path
+    warnings : list of str, optional
+        Receives a line naming columns (or JSON fields) that are not read, e.g. a misspelt
+        ``first_sen``, whose times would otherwise be dropped without a word.
 
     Raises
     ------
     UsageError
         No ``path`` column/field, or a malformed line (a ``first_seen`` that is not ISO 8601
-        included).
+        with an offset, or a date, included).
     """
     p = Path(path)
-    base = p.parent
+    base = p.parent.absolute()
     out: list[Entry] = []
+    unread: dict[str, None] = {}
 
     def entry(row: dict[str, Any], where: str) -> Entry:
+        for k in row:
+            if k not in MANIFEST_FIELDS and len(unread) < 20:
+                unread[str(k)[:60]] = None
         raw = row.get("path") or row.get("file")
         if not raw or not isinstance(raw, str):
             raise UsageError(f"{p.name}{where}: no 'path'")
@@ -205,20 +229,30 @@ def read_manifest(path: str | Path) -> list[Entry]:
             if not isinstance(row, dict):
                 raise UsageError(f"{p.name} line {n}: not a JSON object")
             out.append(entry(row, f" line {n}"))
+    unread.pop("", None)
+    if unread and warnings is not None:
+        warnings.append(f"{p.name}: column(s) not read: {', '.join(unread)} (a manifest reads path, source_url "
+                        "and first_seen)")
     return out
 
 
 def collect_entries(inputs: Sequence[str], source_url: str | None = None, first_seen: str | None = None
-                    ) -> tuple[list[Entry], list[dict[str, str]]]:
+                    ) -> tuple[list[Entry], list[dict[str, str]], list[str]]:
     """Files, folders (recursive, hidden files skipped) and manifests to entries.
 
     ``source_url``/``first_seen`` apply to files and folders given directly; manifests
-    carry their own per line (the options fill in what a line leaves empty).
+    carry their own per line (the options fill in what a line leaves empty). Paths are
+    made absolute (the archive is read from other folders later).
+
+    Returns
+    -------
+    entries, errors, warnings
     """
     entries: list[Entry] = []
     errors: list[dict[str, str]] = []
+    warnings: list[str] = []
     for raw in inputs:
-        p = Path(raw)
+        p = Path(raw).absolute()
         if p.is_dir():
             for root, dirs, files in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -226,16 +260,28 @@ def collect_entries(inputs: Sequence[str], source_url: str | None = None, first_
                     if not f.startswith("."):
                         entries.append(Entry(str(Path(root) / f), source_url, first_seen, in_folder=True))
         elif p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES:
-            for e in read_manifest(p):
+            for e in read_manifest(p, warnings):
                 entries.append(Entry(e.path, e.source_url or source_url, e.first_seen or first_seen))
+        elif p.is_file() and p.suffix.lower() in _NOT_MANIFEST_SUFFIXES:
+            errors.append({"path": raw, "state": "error",
+                           "error": f"{raw}: not a picture or video; a manifest is a .csv, .jsonl or .ndjson file"})
         elif p.is_file():
             entries.append(Entry(str(p), source_url, first_seen))
         else:
             errors.append({"path": raw, "state": "error", "error": f"{raw}: no such file or folder"})
-    return entries, errors
+    return entries, errors, warnings
 
 
 # ---------------------------------------------------------------------- running
+def _already_recorded(e: Entry, recorded: Sequence[tuple[str | None, str | None]]) -> bool:
+    """Whether a sighting of this path with this URL is recorded with the same or an earlier first-seen time."""
+    seen = seen_order(normalise_time(e.first_seen)) if e.first_seen else None
+    for url, first_seen in recorded:
+        if url == e.source_url and (seen is None or (first_seen is not None and seen_order(first_seen) <= seen)):
+            return True
+    return False
+
+
 ProgressFn = Callable[[int, int], None]
 
 
@@ -265,15 +311,17 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
 
     Notes
     -----
-    Resumable: paths already recorded as sightings are skipped before any hashing. Bytes
-    already archived under another path are recorded as a new sighting, not stored twice.
+    Resumable: a path already recorded as a sighting with the same URL is skipped before
+    any hashing, unless it now comes with an earlier first-seen time (then it is hashed and
+    the sighting moved back: ``updated``). Bytes already archived under another path or URL
+    are recorded as a new sighting, not stored twice.
     """
     result = IngestResult()
-    known = archive.known_paths(e.path for e in entries)
+    known = archive.known_sightings(e.path for e in entries)
     todo: list[Entry] = []
     seen_paths: set[str] = set()
     for e in entries:
-        if e.path in known or e.path in seen_paths:
+        if e.path in seen_paths or _already_recorded(e, known.get(e.path, ())):
             result.skipped += 1
         else:
             seen_paths.add(e.path)
@@ -295,6 +343,9 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
                 result.added += 1
             elif o.status == "source_added":
                 result.sources_added += 1
+                result.skipped += 1
+            elif o.status == "updated":
+                result.updated += 1
                 result.skipped += 1
             else:
                 result.skipped += 1
@@ -396,4 +447,4 @@ def _run_dask(dask: str | Any, paths: list[str], take: Callable[[Any, str], None
             cluster.close()
 
 
-__all__ = ["Entry", "IngestResult", "collect_entries", "hash_file", "ingest", "read_manifest"]
+__all__ = ["Entry", "IngestResult", "MANIFEST_FIELDS", "collect_entries", "hash_file", "ingest", "read_manifest"]

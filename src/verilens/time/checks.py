@@ -174,7 +174,7 @@ def sun_check(ctx: Context) -> Finding:
 @register(
     "time.timeline",
     Question.TIME,
-    version="1",
+    version="2",
     applies_to=("image", "video"),
     budget_s=30,
     after=("metadata.timestamps", "c2pa.manifest", "provenance.archive"),
@@ -182,7 +182,7 @@ def sun_check(ctx: Context) -> Finding:
     caveat=(
         "How to read: every time known for the item (file metadata, GPS time, Content Credentials "
         "signing time, first appearance in the archive, the claim) on one UTC axis, with contradictions "
-        "such as a capture time after the picture was first seen online. What it cannot show: metadata "
+        "such as a capture time after the earliest first-seen time in the archive. What it cannot show: metadata "
         "times can be wrong (unset camera clocks, wrong zone) or edited, local times without an offset "
         "are placed with the claimed place's zone only as an assumption, and the archive knows only what "
         "was added to it. No contradiction is not proof of the claimed time."
@@ -224,8 +224,9 @@ def timeline_check(ctx: Context) -> Finding:
         assert top is not None
         n = len(tl.contradictions)
         score = 0.9 if top.severity == "strong" else 0.4
-        return Finding(State.FOUND, f"{n} contradiction(s) between the item's times; "
-                       f"{'strongest' if n > 1 else 'it'}: {top.summary}.", score=score, details=details)
+        lead = "The item's times contradict each other: " if n == 1 else \
+            f"{n} contradictions between the item's times; the strongest: "
+        return Finding(State.FOUND, f"{lead}{top.summary}.", score=score, details=details)
     if len(placed) < 2:
         return Finding(State.INCONCLUSIVE,
                        f"{len(placed)} time(s) could be placed on the axis ({len(tl.events)} known): too few to "

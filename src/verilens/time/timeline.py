@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ..claims import time_bounds
+
 #: Clock slack (s) before "A after B" counts as a contradiction: camera clocks drift and
 #: platforms round upload times.
 SLACK_S = 120.0
@@ -127,9 +129,9 @@ def build_timeline(
 
     Notes
     -----
-    Rules (each with :data:`SLACK_S` of clock slack): capture after first seen online
-    (strong); capture after the C2PA signing time (strong when the manifest validates,
-    weak otherwise); claimed time after first seen online (strong); claimed time far from
+    Rules (each with :data:`SLACK_S` of clock slack): capture after the archive's earliest
+    first-seen time (strong; a first-seen date counts by its latest moment, in any zone); capture after the C2PA signing time (strong when the manifest validates,
+    weak otherwise); claimed time after that first-seen time (strong); claimed time far from
     the recorded capture time (weak: camera clocks are often wrong); a modification time
     before the capture time (weak); timestamps in the future (weak). File-system times
     describe only this copy and never raise a contradiction.
@@ -165,10 +167,15 @@ def build_timeline(
     earliest = ar.get("earliest") if isinstance(ar.get("earliest"), Mapping) else None
     first_seen = None
     if earliest:
-        first_seen = _utc(parse_iso(earliest.get("first_seen")))
-        if first_seen is not None:
+        # a first-seen date is the whole day in some zone: its latest moment is what the
+        # rules compare with (a capture or claim on that day is not "after first seen")
+        bounds = time_bounds(earliest.get("first_seen"))
+        if bounds is not None:
+            first_seen = bounds[1]
+            day = f"a date: any time from {_fmt(bounds[0])} to {_fmt(bounds[1])}" if bounds[0] != bounds[1] else None
             tl.events.append(Event(f"archive:{str(earliest.get('source_url') or earliest.get('path') or earliest.get('id'))[:120]}",
-                                   "first_seen", str(earliest.get("first_seen"))[:64], _fmt(first_seen), "archive"))
+                                   "first_seen", str(earliest.get("first_seen"))[:64], _fmt(bounds[0]), "archive",
+                                   assumed=day))
     claim_dt = parse_iso(claim_time) if claim_time else None
     claim_is_day = bool(claim_time) and len(str(claim_time).strip()) == 10
     claim_utc = _utc(claim_dt)
@@ -197,8 +204,8 @@ def build_timeline(
         d = (cap_t - first_seen).total_seconds()
         if d > SLACK_S:
             add("capture_after_first_seen", "weak" if capture.assumed else "strong", capture, fs_ev, d,
-                f"recorded capture time {capture.utc} is {_human(d)} after the picture was first seen "
-                f"online ({fs_ev.utc}): the capture time is wrong or edited, or this is a re-shoot")
+                f"recorded capture time {capture.utc} is {_human(d)} after the earliest first-seen time in the "
+                f"archive ({fs_ev.value}): the capture time is wrong or edited, or this is a re-shoot")
     sig_ev = next((e for e in tl.events if e.kind == "signing"), None)
     if cap_t and sig and capture and sig_ev:
         d = (cap_t - sig).total_seconds()
@@ -211,8 +218,8 @@ def build_timeline(
         d = (claim_utc - first_seen).total_seconds()
         if d > SLACK_S:
             add("claim_after_first_seen", "strong", claim_ev, fs_ev, d,
-                f"the claimed time ({claim_time}) is {_human(d)} after the picture was first seen online "
-                f"({fs_ev.utc}): it cannot show an event at the claimed time")
+                f"the claimed time ({claim_time}) is {_human(d)} after the earliest first-seen time in the "
+                f"archive ({fs_ev.value}): it cannot show an event at the claimed time")
     if claim_ev and claim_utc and captures:
         # the claim agrees when any capture-type time (camera clock, GPS, QuickTime) fits it
         best: tuple[float, Event] | None = None

@@ -18,7 +18,7 @@ import numpy as np
 
 from ..evidence import Artifact, ArtifactKind, Finding, Question, State
 from ..pipeline import Context, register
-from ..provenance.checks import earliest_and_predates, open_existing_archive
+from ..provenance.checks import earliest_and_predates, open_archive_for
 from .clips import earliest, group_matches, when
 from .keyframes import (
     COLLAPSE_DISTANCE,
@@ -218,22 +218,10 @@ def _spread(items: list[Any], n: int) -> list[Any]:
     return [items[i] for i in idx]
 
 
-def _open_archive(ctx: Context) -> Any:
-    from ..config import home
-
-    db = ctx.options.archive
-    if db is None:
-        default = home() / "archive.db"
-        if not default.exists():
-            return None
-        db = str(default)
-    return open_existing_archive(db)
-
-
 @register(
     "video.provenance",
     Question.PROVENANCE,
-    version="2",
+    version="3",
     applies_to=("video",),
     budget_s=120,
     parameters=PROVENANCE_PARAMS,
@@ -254,7 +242,7 @@ def video_provenance(ctx: Context) -> Finding:
     kr = ctx.results.get("video.keyframes")
     if res is None or kr is None or kr.state in (State.ERROR, State.TIMEOUT):
         return Finding(State.NOT_APPLICABLE, "No keyframes to search (the keyframe check did not complete).")
-    archive = _open_archive(ctx)
+    archive = open_archive_for(ctx.options.archive)
     if archive is None:
         return Finding(State.NOT_APPLICABLE, "No archive given (--archive) and no default archive exists.")
     p = PROVENANCE_PARAMS

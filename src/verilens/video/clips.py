@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
+
+from ..claims import time_bounds
 
 #: Matched keyframe pairs whose time offset is within this of the median offset (seconds)
 #: are counted as one consistent clip alignment.
@@ -132,16 +133,10 @@ def group_matches(per_keyframe: Iterable[tuple[float, Sequence[dict[str, Any]]]]
 
 
 def when(value: Any) -> float:
-    """Seconds since the epoch of an ISO 8601 time (naive = UTC); +inf when unreadable."""
-    if not value:
-        return float("inf")
-    try:
-        t = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        return float("inf")
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=UTC)
-    return t.timestamp()
+    """Seconds since the epoch of the first instant an ISO 8601 value can mean (a date: the
+    whole day, :func:`verilens.claims.time_bounds`; naive = UTC); +inf when unreadable."""
+    b = time_bounds(value)
+    return b[0].timestamp() if b else float("inf")
 
 
 def earliest(clips: Sequence[ClipMatch]) -> dict[str, Any] | None:

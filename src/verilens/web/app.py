@@ -223,6 +223,21 @@ class App:
         return out
 
 
+def _archive_status(archive: str | None) -> dict[str, Any]:
+    """Which archive checks search: the one configured, else the default one when it exists."""
+    from ..provenance.catalog import default_db, is_url
+
+    if archive:
+        there = is_url(archive) or Path(archive).is_file()
+        return {"available": there, "archive": archive if not is_url(archive) else "(database URL)",
+                "reason": None if there else f"no archive at {archive}"}
+    default = default_db()
+    if default.is_file():
+        return {"available": True, "archive": str(default), "reason": None}
+    return {"available": False, "archive": None,
+            "reason": "no archive configured (serve --archive DB) and none at the default place"}
+
+
 def _err(status: int, message: str) -> JSONResponse:
     return JSONResponse({"detail": message}, status_code=status)
 
@@ -314,6 +329,7 @@ def create_app(config: WebConfig | None = None, store: Any | None = None) -> Fas
             "sun_engine": {"available": engine.windows is not None, "ring": engine.ring is not None,
                            "reason": engine.reason},
             "gazetteer": {"available": be.gazetteer_available()},
+            "archive": _archive_status(config.archive),
             "tile_url": config.tile_url,
             "max_upload_bytes": config.max_upload_bytes,
             "max_files": config.max_files,

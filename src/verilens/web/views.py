@@ -159,7 +159,9 @@ def archive_matches(report: dict[str, Any]) -> list[dict[str, Any]]:
             if isinstance(m, dict):
                 out.append({"n": len(out), "check": check_id,
                             **{k: m.get(k) for k in ("id", "path", "source_url", "first_seen", "distance",
-                                                     "similarity", "transform", "frame_time_s")}})
+                                                     "similarity", "transform", "frame_time_s", "stage", "inliers",
+                                                     "sources")},
+                            "sightings": [x for x in m.get("sightings") or [] if isinstance(x, dict)][:5]})
     return out
 
 
