@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -152,6 +153,48 @@ def test_indexes_persist_and_are_rebuilt_or_caught_up(tmp_path):
     c = Archive.open(db)
     assert c.rebuilt and len(c.search_image(photo(1))) == 1
     c.close()
+
+
+def test_any_damage_to_the_index_state_means_a_rebuild(tmp_path):
+    db = tmp_path / "a.db"
+    with Archive.open(db) as a:
+        a.add_path(_write(tmp_path / "p0.jpg", photo(0)))
+    state = tmp_path / "a.db.index" / "state.json"
+    for text in ("[]", "null", '{"version": 2, "max_hash_id": 1e999, "hash_rows": 1}', '"x"', "{"):
+        state.write_text(text)
+        with Archive.open(db) as a:
+            assert a.rebuilt and len(a.search_image(photo(0))) == 1, text
+
+
+def test_an_index_folder_that_cannot_be_written_does_not_stop_reading(tmp_path, caplog):
+    db = tmp_path / "a.db"
+    with Archive.open(db) as a:
+        a.add_path(_write(tmp_path / "p0.jpg", photo(0)))
+    shutil.rmtree(tmp_path / "a.db.index")
+    (tmp_path / "a.db.index").write_text("a file where the index folder belongs")
+    with Archive.open(db) as a:  # rebuilt in memory; saving on close fails and is logged
+        assert len(a.search_image(photo(0))) == 1
+        with pytest.raises(VerilensError, match="cannot write the archive's index files"):
+            a.save_indexes()
+    assert "cannot write the archive's index files" in caplog.text
+
+
+def test_a_batch_that_meets_another_writer_is_retried(tmp_path, monkeypatch):
+    from sqlalchemy.exc import IntegrityError
+
+    calls = []
+    original = Archive._add_batch
+
+    def racing(self, conn, batch, stamp):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("INSERT INTO vl_items", {}, Exception("UNIQUE constraint failed: vl_items.sha256"))
+        return original(self, conn, batch, stamp)
+
+    monkeypatch.setattr(Archive, "_add_batch", racing)
+    with Archive.open(tmp_path / "a.db") as a:
+        assert a.add_path(_write(tmp_path / "p0.jpg", photo(0))).status == "added"
+    assert len(calls) == 2
 
 
 def test_hostile_files_are_input_errors(tmp_path):

@@ -164,3 +164,18 @@ def test_add_warns_of_unread_manifest_columns_records_earlier_times_and_reports_
     r = runner.invoke(app, ["archive", "search", str(tmp_path / "seen" / "p1.jpg"), "--archive", str(db), "--json"])
     m = _lines(r.stdout)[0]["matches"][0]
     assert m["first_seen"] == "2019-05-05" and m["distance"] == 0 and m["stage"] == "sha256"
+
+
+def test_a_damaged_catalog_or_an_impossible_path_is_a_clear_error(tmp_path):
+    d, db = _setup(tmp_path)
+    raw = bytearray(db.read_bytes())
+    for page in range(2, len(raw) // 4096):  # every page but the header's: a badly damaged file
+        raw[page * 4096:(page + 1) * 4096] = bytes(range(256)) * 16
+    db.write_bytes(bytes(raw))
+    for args in (["archive", "stats"], ["archive", "search", str(d / "p1.jpg")], ["archive", "add", str(d)]):
+        r = runner.invoke(app, [*args, "--archive", str(db)])
+        assert r.exit_code == 1 and "archive catalog" in r.stderr, (args, r.output)
+        assert r.exception is None or isinstance(r.exception, SystemExit), r.exception
+    (tmp_path / "afile").write_text("x")
+    r = runner.invoke(app, ["archive", "add", str(d), "--archive", str(tmp_path / "afile" / "sub" / "a.db")])
+    assert r.exit_code == 2 and "cannot make the folder of the archive" in r.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import sqlite3
 import subprocess
@@ -198,3 +199,59 @@ def test_a_still_that_changes_size_while_being_read_is_refused_not_hashed_in_par
             ingest_mod.hash_file(str(f))
     monkeypatch.undo()
     assert ingest_mod.hash_file(str(f)).sha256 != whole.sha256  # settled now: hashed whole
+
+
+def test_hostile_manifests_are_usage_errors_with_their_line(tmp_path):
+    cases = {
+        "extra.csv": ("path,source_url\na.jpg,https://x.example/a,b,c\n", "line 2: more fields than the header"),
+        "huge.csv": ("path\n" + "a" * 200_000 + ".jpg\n", "huge.csv line"),
+        "types.jsonl": (json.dumps({"path": "a.jpg", "source_url": {"nested": [1]}}) + "\n", "'source_url' must be text"),
+        "zero.jsonl": (json.dumps({"path": "a.jpg", "first_seen": 0}) + "\n", "'first_seen' must be text"),
+        "digits.jsonl": ('{"path": "a.jpg", "n": ' + "9" * 5000 + "}\n", "digits.jsonl line 1: not a manifest line"),
+        "far.csv": ("path,first_seen\na.jpg,9999-12-31T23:59:59-14:00\n", "line 2:"),
+    }
+    for name, (text, said) in cases.items():
+        (tmp_path / name).write_text(text)
+        with pytest.raises(UsageError, match=re.escape(said)):
+            read_manifest(tmp_path / name)
+
+
+def test_manifest_lines_end_only_at_real_line_ends(tmp_path):
+    (tmp_path / "m.jsonl").write_text(json.dumps({"path": "a\u2028b.jpg"}, ensure_ascii=False) + "\n"
+                                      + json.dumps({"path": "c.jpg"}) + "\n", encoding="utf-8")
+    assert [Path(e.path).name for e in read_manifest(tmp_path / "m.jsonl")] == ["a\u2028b.jpg", "c.jpg"]
+    (tmp_path / "m.csv").write_text('path,source_url\n"x\ny.jpg",https://a\nz\u0085.jpg,\n', encoding="utf-8")
+    assert [Path(e.path).name for e in read_manifest(tmp_path / "m.csv")] == ["x\ny.jpg", "z\u0085.jpg"]
+
+
+def test_inputs_that_cannot_be_added_are_reported_not_crashed_on_or_passed_over(tmp_path):
+    d = _folder(tmp_path, 2)
+    os.mkfifo(tmp_path / "pipe.jpg")
+    (tmp_path / "loop.jpg").symlink_to(tmp_path / "loop.jpg")
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    (d / "linked").symlink_to(other, target_is_directory=True)
+    bad_name = os.fsencode(str(d)) + b"/bad\xff.jpg"
+    with open(bad_name, "wb") as fh:
+        fh.write((d / "img0001.jpg").read_bytes())
+    entries, errors, _ = collect_entries([str(d), str(tmp_path / "pipe.jpg"), str(tmp_path / "loop.jpg"),
+                                          str(tmp_path / ("x" * 300 + ".jpg"))])
+    said = {Path(e["path"]).name[:20]: e["error"] for e in errors}
+    assert len(entries) == 2 and all(Path(e.path).is_absolute() for e in entries)
+    assert "not valid UTF-8" in said["bad\\xff.jpg"]
+    assert "not followed" in said["linked"]
+    assert "not a regular file" in said["pipe.jpg"] and "link loop" in said["loop.jpg"]
+    assert "cannot be read" in said["x" * 20]
+
+
+def test_new_bytes_at_a_known_path_are_added_on_the_next_run(tmp_path):
+    d = _folder(tmp_path, 2)
+    with Archive.open(tmp_path / "a.db") as a:
+        assert ingest(a, collect_entries([str(d)])[0]).added == 2
+        target = d / "img0001.jpg"
+        Image.fromarray(photo(40)).save(target, quality=88)
+        later = time.time() + 5  # the file changed after it was recorded
+        os.utime(target, (later, later))
+        r = ingest(a, collect_entries([str(d)])[0])
+        assert (r.added, r.skipped) == (1, 1)
+        assert a.search_image(photo(40))

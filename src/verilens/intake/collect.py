@@ -32,9 +32,14 @@ def iter_sources(items: Iterable[str | os.PathLike[str]]) -> Iterator[Source]:
             yield Source(text=text, url=text)
             continue
         p = Path(text)
-        if p.is_dir():
+        try:
+            is_dir, there = p.is_dir(), p.exists() or p.is_symlink()
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+            yield Source(text=text, path=None, error=f"{text}: cannot be read ({getattr(exc, 'strerror', None) or exc})")
+            continue
+        if is_dir:
             yield from _walk(p)
-        elif p.exists() or p.is_symlink():
+        elif there:
             yield Source(text=text, path=p)
         else:
             yield Source(text=text, path=p, error=f"{text}: no such file or folder")

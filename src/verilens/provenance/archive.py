@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import threading
 from collections.abc import Iterable, Sequence
@@ -41,6 +42,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy import func, insert, select, update
 from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..config import home
@@ -77,6 +79,8 @@ from .hashing import (
     pdq_similarity,
 )
 from .index import SIG_MAX_BITS, BinaryIndex, DescriptorIndex, feature_index_for, pdq_index_for
+
+log = logging.getLogger(__name__)
 
 #: Longer side (px) of the archive side's working copy (thumbnail, PDQ input, keypoints):
 #: the reduced decode's size, so that a still is resampled once (by the decoder).
@@ -186,6 +190,12 @@ def _sightings(s: Session, item_id: int, limit: int | None = SIGHTINGS_LISTED) -
            for r in rows]
     out.sort(key=lambda d: seen_order(d["first_seen"]))
     return out if limit is None else out[:limit]
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of an error's text (database errors append pages of background)."""
+    text = str(exc).strip()
+    return text.splitlines()[0][:300] if text else type(exc).__name__
 
 
 def _take_sighting(item: dict[str, Any], seen: str | None, url: str | None) -> bool:
@@ -362,15 +372,27 @@ class Archive:
             raise VerilensError(f"the archive catalog {name} has schema version {recorded[:20]!r}; this verilens "
                                 f"reads version {SCHEMA_VERSION!r} (open it with the verilens that made it)")
         arch = cls(engine, name, _index_dir_for(name, db, url))
-        arch._load_indexes()
+        try:
+            arch._load_indexes()
+        except SQLAlchemyError as exc:  # a damaged page of the catalog file, a lost server
+            engine.dispose()
+            raise VerilensError(f"cannot read the archive catalog {name} (damaged?): {_first_line(exc)}") from exc
         return arch
 
     def close(self) -> None:
-        """Save the indexes if they changed and release the database."""
+        """Save the indexes if they changed and release the database.
+
+        An index that cannot be saved here (a read-only folder, a file in the index folder's
+        place) is logged, not raised: the catalog is intact and the next open rebuilds it.
+        """
         with self._lock:
-            if self._dirty:
-                self.save_indexes()
-            self.engine.dispose()
+            try:
+                if self._dirty:
+                    self.save_indexes()
+            except VerilensError as exc:
+                log.warning("%s", exc)
+            finally:
+                self.engine.dispose()
 
     def __enter__(self) -> Archive:
         return self
@@ -390,6 +412,8 @@ class Archive:
             state_path = self.index_dir / "state.json"
             try:
                 st = json.loads(state_path.read_text())
+                if not isinstance(st, dict):
+                    raise ValueError("not an index state")
                 if st.get("version") == 2 and int(st["max_hash_id"]) <= max_id:
                     upto = int(st["max_hash_id"])
                     n_upto = s.execute(select(func.count(HashRow.id)).where(HashRow.id <= upto)).scalar_one()
@@ -403,7 +427,7 @@ class Archive:
                         self._pdq, self._feat = pdq, feat
                         self._indexed_max, self._indexed_rows = upto, int(n_upto)
                         loaded = True
-            except (OSError, ValueError, KeyError, TypeError, RuntimeError):
+            except Exception:  # derived data, possibly damaged in any way: rebuilt from the catalog
                 loaded = False
             if not loaded:
                 self._rebuild(s, n_rows)
@@ -506,25 +530,32 @@ class Archive:
                 with Session(self.engine) as s:
                     self._rebuild(s, self._catalog_state(s)[0])
             d = self.index_dir
-            d.mkdir(parents=True, exist_ok=True)
-            state = d / "state.json"
-            if state.exists():
-                state.unlink()  # invalid while the files are replaced
-            tmp = d / "pdq.faiss.tmp"
-            tmp.write_bytes(self._pdq.to_bytes())
-            os.replace(tmp, d / "pdq.faiss")
-            with open(d / "pdq.owners.tmp", "wb") as fh:
-                np.save(fh, self._pdq.owners)
-            os.replace(d / "pdq.owners.tmp", d / "pdq.owners.npy")
-            self._feat.save(d / "feat.npz.tmp")
-            os.replace(d / "feat.npz.tmp", d / "feat.npz")
-            st = {"version": 2, "hash_rows": self._indexed_rows, "max_hash_id": self._indexed_max,
-                  "pdq_kind": self._pdq.kind, "pdq_params": list(self._pdq.params),
-                  "feat_kind": self._feat.kind, "feat_params": list(self._feat.params),
-                  "feat_entries": self._feat.ntotal}
-            tmp = d / "state.json.tmp"
-            tmp.write_text(json.dumps(st))
-            os.replace(tmp, state)
+            # temporary names of this process and thread: two ingests of one archive at once
+            # must not rename each other's half-written files
+            tag = f"{os.getpid()}.{threading.get_ident()}.tmp"
+            try:
+                d.mkdir(parents=True, exist_ok=True)
+                state = d / "state.json"
+                if state.exists() or state.is_symlink():
+                    state.unlink()  # invalid while the files are replaced
+                tmp = d / f"pdq.faiss.{tag}"
+                tmp.write_bytes(self._pdq.to_bytes())
+                os.replace(tmp, d / "pdq.faiss")
+                with open(d / f"pdq.owners.{tag}", "wb") as fh:
+                    np.save(fh, self._pdq.owners)
+                os.replace(d / f"pdq.owners.{tag}", d / "pdq.owners.npy")
+                self._feat.save(d / f"feat.{tag}.npz")
+                os.replace(d / f"feat.{tag}.npz", d / "feat.npz")
+                st = {"version": 2, "hash_rows": self._indexed_rows, "max_hash_id": self._indexed_max,
+                      "pdq_kind": self._pdq.kind, "pdq_params": list(self._pdq.params),
+                      "feat_kind": self._feat.kind, "feat_params": list(self._feat.params),
+                      "feat_entries": self._feat.ntotal}
+                tmp = d / f"state.json.{tag}"
+                tmp.write_text(json.dumps(st))
+                os.replace(tmp, state)
+            except OSError as exc:
+                raise VerilensError(f"cannot write the archive's index files in {d}: {exc.strerror or exc} "
+                                    "(the catalog is intact; the indexes are rebuilt on the next open)") from exc
             self._dirty = False
 
     def rebuild_indexes(self) -> None:
@@ -534,16 +565,16 @@ class Archive:
         self.save_indexes()
 
     # ------------------------------------------------------------------ adding
-    def known_sightings(self, paths: Iterable[str]) -> dict[str, list[tuple[str | None, str | None]]]:
-        """Sightings already recorded under these paths: path -> [(source_url, first_seen)] (for resumable ingest)."""
-        out: dict[str, list[tuple[str | None, str | None]]] = {}
+    def known_sightings(self, paths: Iterable[str]) -> dict[str, list[tuple[str | None, str | None, str]]]:
+        """Sightings recorded under these paths: path -> [(source_url, first_seen, added_at)] (for resumable ingest)."""
+        out: dict[str, list[tuple[str | None, str | None, str]]] = {}
         plist = list(dict.fromkeys(paths))
         with Session(self.engine) as s:
             for i in range(0, len(plist), 500):
                 chunk = plist[i:i + 500]
-                for path, url, seen in s.execute(select(Source.path, Source.source_url, Source.first_seen)
-                                                 .where(Source.path.in_(chunk))):
-                    out.setdefault(path, []).append((url, seen))
+                for path, url, seen, added in s.execute(select(Source.path, Source.source_url, Source.first_seen,
+                                                               Source.added_at).where(Source.path.in_(chunk))):
+                    out.setdefault(path, []).append((url, seen, added))
         return out
 
     def add_hashed(self, batch: Sequence[tuple[HashedItem, str | None, str | None]]) -> list[AddOutcome]:
@@ -562,81 +593,94 @@ class Archive:
             (``updated``). The item keeps the earliest first-seen time of its sightings and
             that sighting's URL.
         """
-        outcomes: list[AddOutcome] = []
-        new_rows: list[tuple[int, bytes, int, bytes | None]] = []
         stamp = now_iso()
-        # Core statements, not ORM objects: a batch is a handful of multi-row INSERTs
-        with self._lock, self.engine.begin() as conn:
-            shas = list({h.sha256 for h, _, _ in batch})
-            known_items: dict[str, dict[str, Any]] = {
-                r.sha256: {"id": r.id, "first_seen": r.first_seen, "source_url": r.source_url}
-                for r in conn.execute(select(Item.id, Item.sha256, Item.first_seen, Item.source_url)
-                                      .where(Item.sha256.in_(shas)))} if shas else {}
-            fresh: dict[str, tuple[dict[str, Any], HashedItem]] = {}  # sha -> (item row, hashed)
-            changed: set[str] = set()  # items whose first_seen / source_url this batch changes (fresh ones: in their row)
-            sightings: list[tuple[str, str, str | None, str | None]] = []  # (sha, path, url, seen)
-            pending: list[tuple[int, str, str]] = []  # (outcome index, status, sha)
-            for hashed, url, seen in batch:
-                seen_n = normalise_time(seen)
-                sha = hashed.sha256
-                if sha not in known_items and sha not in fresh:
-                    quality = max((p.quality for p in hashed.pictures), default=None)
-                    fresh[sha] = ({"sha256": sha, "kind": hashed.kind, "path": hashed.path, "source_url": url,
-                                   "first_seen": seen_n, "added_at": stamp, "width": hashed.width,
-                                   "height": hashed.height, "quality": quality, "thumbnail": hashed.thumbnail}, hashed)
-                    sightings.append((sha, hashed.path, url, seen_n))
-                    pending.append((len(outcomes), "added", sha))
-                    outcomes.append(AddOutcome("added", 0, sha))
-                    continue
-                item = known_items[sha] if sha in known_items else fresh[sha][0]
-                # the same sighting (path and URL) again: only an earlier first-seen changes it
-                at = next((i for i, x in enumerate(sightings) if x[0] == sha and x[1] == hashed.path and x[2] == url), None)
-                recorded = None
-                if at is None and sha in known_items:
-                    recorded = conn.execute(select(Source.id, Source.first_seen).where(
-                        Source.item_id == item["id"], Source.path == hashed.path,
-                        (Source.source_url == url) if url is not None else Source.source_url.is_(None))).first()
-                if at is not None or recorded is not None:
-                    before = sightings[at][3] if at is not None else recorded.first_seen  # type: ignore[union-attr]
-                    if seen_n is None or (before is not None and seen_order(before) <= seen_order(seen_n)):
-                        pending.append((len(outcomes), "skipped", sha))
-                        outcomes.append(AddOutcome("skipped", 0, sha))
-                        continue
-                    if at is not None:
-                        sightings[at] = (sha, hashed.path, url, seen_n)
-                    else:
-                        conn.execute(update(Source).where(Source.id == recorded.id).values(first_seen=seen_n))  # type: ignore[union-attr]
-                    status = "updated"
-                else:
-                    sightings.append((sha, hashed.path, url, seen_n))
-                    status = "source_added"
-                if _take_sighting(item, seen_n, url):
-                    changed.add(sha)
-                pending.append((len(outcomes), status, sha))
-                outcomes.append(AddOutcome(status, 0, sha))
-            ids = {sha: v["id"] for sha, v in known_items.items()}
-            if fresh:
-                res = conn.execute(insert(Item).returning(Item.id, Item.sha256, sort_by_parameter_order=True),
-                                   [row for row, _ in fresh.values()])
-                ids.update({r.sha256: r.id for r in res})
-            for sha in changed & known_items.keys():
-                it = known_items[sha]
-                conn.execute(update(Item).where(Item.id == it["id"])
-                             .values(first_seen=it["first_seen"], source_url=it["source_url"]))
-            if sightings:
-                conn.execute(insert(Source), [{"item_id": ids[sha], "path": path, "source_url": url,
-                                               "first_seen": seen_n, "added_at": stamp}
-                                              for sha, path, url, seen_n in sightings])
-            rows = [{"item_id": ids[sha], "frame_time_s": p.frame_time_s, "pdq": p.pdq, "quality": p.quality,
-                     "features": p.features} for sha, (_, hashed) in fresh.items() for p in hashed.pictures]
-            if rows:
-                res = conn.execute(insert(HashRow).returning(HashRow.id, sort_by_parameter_order=True), rows)
-                new_rows.extend((int(r.id), row["pdq"], row["quality"], row["features"]) for r, row in zip(res, rows, strict=True))
-            for idx, status, sha in pending:
-                outcomes[idx] = AddOutcome(status, int(ids[sha]), sha)
+        for attempt in range(3):
+            try:
+                with self._lock, self.engine.begin() as conn:
+                    outcomes, new_rows = self._add_batch(conn, batch, stamp)
+                break
+            except IntegrityError as exc:  # another process added the same bytes meanwhile: read again
+                if attempt == 2:
+                    raise VerilensError(f"the archive catalog {self.name} kept changing under this batch: "
+                                        f"{_first_line(exc)}") from exc
         if new_rows:
             self._add_to_indexes(new_rows)
         return outcomes
+
+    def _add_batch(self, conn: Any, batch: Sequence[tuple[HashedItem, str | None, str | None]], stamp: str
+                   ) -> tuple[list[AddOutcome], list[tuple[int, bytes, int, bytes | None]]]:
+        """The statements of :meth:`add_hashed`, in its transaction."""
+        outcomes: list[AddOutcome] = []
+        new_rows: list[tuple[int, bytes, int, bytes | None]] = []
+        # Core statements, not ORM objects: a batch is a handful of multi-row INSERTs
+        shas = list({h.sha256 for h, _, _ in batch})
+        known_items: dict[str, dict[str, Any]] = {
+            r.sha256: {"id": r.id, "first_seen": r.first_seen, "source_url": r.source_url}
+            for r in conn.execute(select(Item.id, Item.sha256, Item.first_seen, Item.source_url)
+                                  .where(Item.sha256.in_(shas)))} if shas else {}
+        fresh: dict[str, tuple[dict[str, Any], HashedItem]] = {}  # sha -> (item row, hashed)
+        changed: set[str] = set()  # items whose first_seen / source_url this batch changes (fresh ones: in their row)
+        sightings: list[tuple[str, str, str | None, str | None]] = []  # (sha, path, url, seen)
+        pending: list[tuple[int, str, str]] = []  # (outcome index, status, sha)
+        for hashed, url, seen in batch:
+            seen_n = normalise_time(seen)
+            sha = hashed.sha256
+            if sha not in known_items and sha not in fresh:
+                quality = max((p.quality for p in hashed.pictures), default=None)
+                fresh[sha] = ({"sha256": sha, "kind": hashed.kind, "path": hashed.path, "source_url": url,
+                               "first_seen": seen_n, "added_at": stamp, "width": hashed.width,
+                               "height": hashed.height, "quality": quality, "thumbnail": hashed.thumbnail}, hashed)
+                sightings.append((sha, hashed.path, url, seen_n))
+                pending.append((len(outcomes), "added", sha))
+                outcomes.append(AddOutcome("added", 0, sha))
+                continue
+            item = known_items[sha] if sha in known_items else fresh[sha][0]
+            # the same sighting (path and URL) again: only an earlier first-seen changes it
+            at = next((i for i, x in enumerate(sightings) if x[0] == sha and x[1] == hashed.path and x[2] == url), None)
+            recorded = None
+            if at is None and sha in known_items:
+                recorded = conn.execute(select(Source.id, Source.first_seen).where(
+                    Source.item_id == item["id"], Source.path == hashed.path,
+                    (Source.source_url == url) if url is not None else Source.source_url.is_(None))).first()
+            if at is not None or recorded is not None:
+                before = sightings[at][3] if at is not None else recorded.first_seen  # type: ignore[union-attr]
+                if seen_n is None or (before is not None and seen_order(before) <= seen_order(seen_n)):
+                    pending.append((len(outcomes), "skipped", sha))
+                    outcomes.append(AddOutcome("skipped", 0, sha))
+                    continue
+                if at is not None:
+                    sightings[at] = (sha, hashed.path, url, seen_n)
+                else:
+                    conn.execute(update(Source).where(Source.id == recorded.id).values(first_seen=seen_n))  # type: ignore[union-attr]
+                status = "updated"
+            else:
+                sightings.append((sha, hashed.path, url, seen_n))
+                status = "source_added"
+            if _take_sighting(item, seen_n, url):
+                changed.add(sha)
+            pending.append((len(outcomes), status, sha))
+            outcomes.append(AddOutcome(status, 0, sha))
+        ids = {sha: v["id"] for sha, v in known_items.items()}
+        if fresh:
+            res = conn.execute(insert(Item).returning(Item.id, Item.sha256, sort_by_parameter_order=True),
+                               [row for row, _ in fresh.values()])
+            ids.update({r.sha256: r.id for r in res})
+        for sha in changed & known_items.keys():
+            it = known_items[sha]
+            conn.execute(update(Item).where(Item.id == it["id"])
+                         .values(first_seen=it["first_seen"], source_url=it["source_url"]))
+        if sightings:
+            conn.execute(insert(Source), [{"item_id": ids[sha], "path": path, "source_url": url,
+                                           "first_seen": seen_n, "added_at": stamp}
+                                          for sha, path, url, seen_n in sightings])
+        rows = [{"item_id": ids[sha], "frame_time_s": p.frame_time_s, "pdq": p.pdq, "quality": p.quality,
+                 "features": p.features} for sha, (_, hashed) in fresh.items() for p in hashed.pictures]
+        if rows:
+            res = conn.execute(insert(HashRow).returning(HashRow.id, sort_by_parameter_order=True), rows)
+            new_rows.extend((int(r.id), row["pdq"], row["quality"], row["features"]) for r, row in zip(res, rows, strict=True))
+        for idx, status, sha in pending:
+            outcomes[idx] = AddOutcome(status, int(ids[sha]), sha)
+        return outcomes, new_rows
 
     def add_path(self, path: str | Path, source_url: str | None = None,
                  first_seen: str | None = None) -> AddOutcome:

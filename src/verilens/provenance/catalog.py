@@ -120,7 +120,10 @@ def make_engine(db: str | Path | None) -> tuple[Engine, str]:
     path = Path(db).expanduser()
     if path.exists() and path.is_dir():
         raise UsageError(f"{path} is a folder; give the archive database file")
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:  # a file where a folder should be, a name too long, no permission
+        raise UsageError(f"cannot make the folder of the archive {path}: {exc.strerror or exc}") from exc
     engine = create_engine(f"sqlite:///{path}", future=True, connect_args={"timeout": 30})
     _sqlite_pragmas(engine)
     return engine, str(path)
@@ -158,7 +161,10 @@ def normalise_time(value: str | None) -> str | None:
     s = parse_time(str(value))
     if len(s) == 10:
         return s
-    return dt.datetime.fromisoformat(s).astimezone(dt.UTC).isoformat()
+    try:
+        return dt.datetime.fromisoformat(s).astimezone(dt.UTC).isoformat()
+    except (OverflowError, ValueError) as exc:  # year 1 at +14:00, year 9999 at -14:00
+        raise UsageError(f"{str(value)[:60]!r}: out of the calendar's range once put in UTC") from exc
 
 
 def seen_order(value: str | None) -> tuple[int, float, float]:

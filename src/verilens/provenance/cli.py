@@ -6,6 +6,8 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -26,6 +28,20 @@ ArchiveOpt = Annotated[str | None, typer.Option(
 
 #: Without a terminal, a progress line on stderr this often (seconds).
 PROGRESS_EVERY_S = 10.0
+
+
+@contextmanager
+def _catalog_errors(db: str) -> Iterator[None]:
+    """Database errors of the catalog (a damaged page, a read-only file, a lost server) as clear errors."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..errors import VerilensError
+
+    try:
+        yield
+    except SQLAlchemyError as exc:
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+        raise VerilensError(f"the archive catalog {db} cannot be read or written: {first}") from exc
 
 
 def _db(archive: str | None) -> str:
@@ -67,7 +83,8 @@ def add_cmd(
         db = _db(archive)
         if not is_url(db) and not Path(db).expanduser().exists():
             err.print(f"creating a new archive at {safe_text(db)}")
-        arch = Archive.open(db)
+        with _catalog_errors(db):
+            arch = Archive.open(db)
         try:
             with Progress(TextColumn("hashing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                           console=err, transient=True, disable=not err.is_terminal) as bar:
@@ -81,8 +98,9 @@ def add_cmd(
                         said[0] = time.monotonic()
                         err.print(f"hashing: {done}/{total} files", soft_wrap=True)
 
-                result = ingest(arch, entries, dask=dask, workers=workers, batch_size=batch_size,
-                                progress=progress)
+                with _catalog_errors(db):
+                    result = ingest(arch, entries, dask=dask, workers=workers, batch_size=batch_size,
+                                    progress=progress)
         finally:
             arch.close()
         result.errors = errors + result.errors
@@ -165,7 +183,8 @@ def search_cmd(
         db = _db(archive)
         if not is_url(db) and not Path(db).is_file():
             raise UsageError(f"no archive at {db} (create it with 'verilens archive add')")
-        arch = Archive.open(db)
+        with _catalog_errors(db):
+            arch = Archive.open(db)
         given = set(inputs)
         passed_over = 0
         try:
@@ -223,11 +242,12 @@ def stats_cmd(
         db = _db(archive)
         if not is_url(db) and not Path(db).is_file():
             raise UsageError(f"no archive at {db}")
-        arch = Archive.open(db)
-        try:
-            st = arch.stats()
-        finally:
-            arch.close()
+        with _catalog_errors(db):
+            arch = Archive.open(db)
+            try:
+                st = arch.stats()
+            finally:
+                arch.close()
     if json_out:
         emit_json(st)
         return

@@ -145,6 +145,13 @@ def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits:
                 im.seek(0)
             im.load()
             orientation = _orientation(im) if orient else 1
+            # a box reduction by the integer factor the thumbnail below would use, made before
+            # any conversion: a large PNG with transparency is not copied at full size four
+            # times over (what is left for the thumbnail is then under twice the target)
+            tw, th = fit_size(*im.size, side)
+            k = int(min(im.size[0] / (2 * tw), im.size[1] / (2 * th)))
+            if k >= 2 and im.mode in ("RGB", "RGBA", "L", "LA"):
+                im = im.reduce(k)
             im = to_rgb(im)  # high bit depths scaled, transparency over white
             if max(im.size) > side:  # box reduction to under twice the side, then bilinear
                 im.thumbnail((side, side), Image.Resampling.BILINEAR, reducing_gap=2.0)

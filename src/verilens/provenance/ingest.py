@@ -9,7 +9,9 @@ interrupted at any point (even ``kill -9``) completes without duplicates or loss
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
+import io
 import json
 import os
 from collections.abc import Callable, Sequence
@@ -191,33 +193,48 @@ def read_manifest(path: str | Path, warnings: list[str] | None = None) -> list[E
         for k in row:
             if k not in MANIFEST_FIELDS and len(unread) < 20:
                 unread[str(k)[:60]] = None
-        raw = row.get("path") or row.get("file")
-        if not raw or not isinstance(raw, str):
+        got: dict[str, str | None] = {}
+        for k, field_ in MANIFEST_FIELDS.items():
+            v = row.get(k)
+            if v is not None and v != "" and not isinstance(v, str):
+                raise UsageError(f"{p.name}{where}: '{k}' must be text, not {type(v).__name__}")
+            got[field_] = got.get(field_) or v or None
+        raw = got["path"]
+        if not raw:
             raise UsageError(f"{p.name}{where}: no 'path'")
         fp = Path(raw)
         if not fp.is_absolute():
             fp = base / fp
-        url = row.get("source_url") or row.get("url") or None
-        seen = row.get("first_seen") or None
+        seen = got["first_seen"]
         if seen:
             try:
-                normalise_time(str(seen))
+                normalise_time(seen)
             except UsageError as exc:  # said with its line, before any hashing
                 raise UsageError(f"{p.name}{where}: {exc}") from exc
-        return Entry(str(fp), str(url) if url else None, str(seen) if seen else None)
+        return Entry(str(fp), got["source_url"], seen)
 
     try:
         text = p.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise UsageError(f"cannot read manifest {p}: {exc}") from exc
     if p.suffix.lower() == ".csv":
-        reader = csv.DictReader(text.splitlines())
-        if not reader.fieldnames or not ({"path", "file"} & {f.strip() for f in reader.fieldnames}):
-            raise UsageError(f"{p.name}: the CSV header needs a 'path' column")
-        for n, row in enumerate(reader, start=2):
-            out.append(entry({(k or "").strip(): (v or "").strip() for k, v in row.items()}, f" line {n}"))
+        # newline="": quoted fields may hold line breaks, and only real line ends split rows
+        reader = csv.DictReader(io.StringIO(text, newline=""))
+        try:
+            fields = reader.fieldnames
+            if not fields or not ({"path", "file"} & {f.strip() for f in fields}):
+                raise UsageError(f"{p.name}: the CSV header needs a 'path' column")
+            for row in reader:
+                where = f" line {reader.line_num}"
+                if row.get(None):  # type: ignore[call-overload]
+                    raise UsageError(f"{p.name}{where}: more fields than the header has (a comma in a "
+                                     "value that is not quoted?)")
+                out.append(entry({(k or "").strip(): (v or "").strip() for k, v in row.items()}, where))
+        except csv.Error as exc:
+            raise UsageError(f"{p.name} line {reader.line_num}: not CSV ({exc})") from exc
     else:
-        for n, line in enumerate(text.splitlines(), start=1):
+        # JSON Lines end at "\n" only: U+2028 and other Unicode line breaks are valid inside strings
+        for n, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
@@ -226,6 +243,8 @@ def read_manifest(path: str | Path, warnings: list[str] | None = None) -> list[E
                 raise UsageError(f"{p.name} line {n}: not JSON ({exc.msg})") from exc
             except RecursionError as exc:  # a hostile line of nested brackets
                 raise UsageError(f"{p.name} line {n}: not a manifest line (nested too deeply)") from exc
+            except ValueError as exc:  # e.g. an integer of more digits than Python converts
+                raise UsageError(f"{p.name} line {n}: not a manifest line ({str(exc)[:100]})") from exc
             if not isinstance(row, dict):
                 raise UsageError(f"{p.name} line {n}: not a JSON object")
             out.append(entry(row, f" line {n}"))
@@ -251,33 +270,99 @@ def collect_entries(inputs: Sequence[str], source_url: str | None = None, first_
     entries: list[Entry] = []
     errors: list[dict[str, str]] = []
     warnings: list[str] = []
+
+    def bad(raw: str, why: str) -> None:
+        errors.append({"path": raw, "state": "error", "error": f"{raw}: {why}"})
+
     for raw in inputs:
-        p = Path(raw).absolute()
-        if p.is_dir():
-            for root, dirs, files in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-                for f in sorted(files):
-                    if not f.startswith("."):
-                        entries.append(Entry(str(Path(root) / f), source_url, first_seen, in_folder=True))
-        elif p.is_file() and p.suffix.lower() in MANIFEST_SUFFIXES:
+        try:
+            p = Path(raw).absolute()
+            kind = _kind(p)
+        except (OSError, ValueError) as exc:  # a name too long, a NUL byte
+            bad(raw, f"cannot be read ({getattr(exc, 'strerror', None) or exc})")
+            continue
+        if kind == "dir":
+            _walk(p, source_url, first_seen, entries, bad)
+        elif kind == "file" and p.suffix.lower() in MANIFEST_SUFFIXES:
             for e in read_manifest(p, warnings):
                 entries.append(Entry(e.path, e.source_url or source_url, e.first_seen or first_seen))
-        elif p.is_file() and p.suffix.lower() in _NOT_MANIFEST_SUFFIXES:
-            errors.append({"path": raw, "state": "error",
-                           "error": f"{raw}: not a picture or video; a manifest is a .csv, .jsonl or .ndjson file"})
-        elif p.is_file():
-            entries.append(Entry(str(p), source_url, first_seen))
+        elif kind == "file" and p.suffix.lower() in _NOT_MANIFEST_SUFFIXES:
+            bad(raw, "not a picture or video; a manifest is a .csv, .jsonl or .ndjson file")
+        elif kind == "file":
+            if _recordable(str(p)):
+                entries.append(Entry(str(p), source_url, first_seen))
+            else:
+                bad(raw, _UNRECORDABLE)
         else:
-            errors.append({"path": raw, "state": "error", "error": f"{raw}: no such file or folder"})
+            bad(raw, kind)
     return entries, errors, warnings
 
 
+_UNRECORDABLE = "the file name is not valid UTF-8, so the catalog cannot record it; rename the file"
+
+
+def _recordable(path: str) -> bool:
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:  # undecodable bytes in a name come back as surrogates
+        return False
+    return True
+
+
+def _kind(p: Path) -> str:
+    """``file``, ``dir``, or why the path cannot be added."""
+    if p.is_dir():
+        return "dir"
+    if p.is_file():
+        return "file"
+    if p.is_symlink():
+        return "a broken link or a link loop"
+    if p.exists():
+        return "not a regular file (a pipe, device or socket)"
+    return "no such file or folder"
+
+
+def _walk(root: Path, source_url: str | None, first_seen: str | None, entries: list[Entry],
+          bad: Callable[[str, str], None]) -> None:
+    """Files under a folder (sorted, hidden ones skipped); unreadable folders and links to folders
+    are reported, not passed over in silence."""
+    def unreadable(exc: OSError) -> None:
+        bad(str(exc.filename or root), f"the folder cannot be read ({exc.strerror or exc})")
+
+    for r, dirs, files in os.walk(root, onerror=unreadable):
+        keep = []
+        for d in sorted(dirs):
+            if d.startswith("."):
+                continue
+            if (Path(r) / d).is_symlink():
+                bad(str(Path(r) / d), "a link to a folder, not followed (give the folder itself to add it)")
+            else:
+                keep.append(d)
+        dirs[:] = keep
+        for f in sorted(files):
+            if f.startswith("."):
+                continue
+            path = str(Path(r) / f)
+            if _recordable(path):
+                entries.append(Entry(path, source_url, first_seen, in_folder=True))
+            else:
+                bad(os.fsencode(path).decode("utf-8", "backslashreplace"), _UNRECORDABLE)  # the bytes shown
+
+
 # ---------------------------------------------------------------------- running
-def _already_recorded(e: Entry, recorded: Sequence[tuple[str | None, str | None]]) -> bool:
-    """Whether a sighting of this path with this URL is recorded with the same or an earlier first-seen time."""
+def _already_recorded(e: Entry, recorded: Sequence[tuple[str | None, str | None, str]]) -> bool:
+    """Whether a sighting of this path with this URL is recorded with the same or an earlier
+    first-seen time, since the file last changed (new bytes at a known path are hashed again)."""
+    if not recorded:
+        return False
     seen = seen_order(normalise_time(e.first_seen)) if e.first_seen else None
-    for url, first_seen in recorded:
-        if url == e.source_url and (seen is None or (first_seen is not None and seen_order(first_seen) <= seen)):
+    try:
+        changed = dt.datetime.fromtimestamp(os.stat(e.path).st_mtime, dt.UTC).replace(microsecond=0).isoformat()
+    except (OSError, ValueError, OverflowError):
+        return False  # let hashing say what is wrong with it
+    for url, first_seen, added_at in recorded:
+        if (url == e.source_url and changed <= added_at
+                and (seen is None or (first_seen is not None and seen_order(first_seen) <= seen))):
             return True
     return False
 
