@@ -332,3 +332,24 @@ def test_second_stage_with_a_vocabulary_finds_crops_and_survives_damaged_index_f
         b.close()
         feat = tmp_path / "a.db.index" / "feat.npz"
 
+
+
+def _banner(rgb: np.ndarray) -> np.ndarray:
+    """A channel's red 'BREAKING NEWS' band over the bottom of the picture."""
+    import cv2
+
+    out = rgb.copy()
+    h, w = out.shape[:2]
+    out[h - h // 6:] = (200, 16, 24)
+    cv2.putText(out, "BREAKING NEWS 24", (20, h - h // 12 + 14), cv2.FONT_HERSHEY_DUPLEX, 1.6, (255, 255, 255), 3)
+    return out
+
+
+def test_different_pictures_under_the_same_banner_are_not_copies(tmp_path):
+    """Keypoints on drawn text are not evidence: a channel's banner is on many pictures."""
+    with Archive.open(tmp_path / "x.db") as arch:
+        for i in (30, 31, 32):
+            arch.add_path(_write(tmp_path / f"b{i}.jpg", _banner(photo(i))), first_seen="2019-03-01")
+        assert arch.search_image(_banner(photo(33))) == []
+        found = arch.search_image(_banner(crop(photo(31), 0.15)))  # a real copy still is one
+        assert found and found[0].path == str(tmp_path / "b31.jpg")

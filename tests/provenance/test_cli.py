@@ -55,10 +55,14 @@ def test_add_search_stats(tmp_path):
 
 def test_search_takes_folders_and_reports_each_bad_input(tmp_path):
     d, db = _setup(tmp_path)
+    (d / "NOTES.md").write_text("where these came from")  # in the folder: passed over, not a query
+    (tmp_path / "named.txt").write_text("named: an error")
     r = runner.invoke(app, ["archive", "search", str(d), str(tmp_path / "missing.jpg"), "https://x.example/q.jpg",
-                            "--archive", str(db), "--json"])
+                            str(tmp_path / "named.txt"), "--archive", str(db), "--json"])
     assert r.exit_code == 0, r.output
-    *found, missing, url = _lines(r.stdout)
+    assert "1 file(s) in the folders that are not pictures or videos passed over" in r.stderr
+    *found, missing, url, named = _lines(r.stdout)
+    assert named["state"] == "error"
     assert [q["query"]["path"] for q in found] == [str(d / f"p{i}.jpg") for i in range(4)]
     assert all(q["matches"][0]["path"] == q["query"]["path"] for q in found)
     assert all(q["matches"][0]["transform"] == "identical file" for q in found)  # the very files archived

@@ -109,3 +109,19 @@ def test_excluded_pixels_get_no_keypoints():
     assert len(f) > 50 and (f.xy[:, 0] >= w // 2 - 1).all()
     with pytest.raises(ValueError):
         extract_features(rgb, max_side=384, exclude=np.zeros((10, 10), bool))
+
+
+def test_a_match_confined_to_drawn_strokes_is_an_overlay_only():
+    from verilens.provenance.features import Verification, overlay_only
+
+    mask = np.zeros((100, 200), bool)
+    mask[80:95, 20:180] = True  # a line of text in a banner
+    on = np.array([[30 + 10 * i, 88] for i in range(15)], np.float32)
+    off = on - [0, 40]
+
+    def v(spread: float, xy: np.ndarray) -> Verification:
+        return Verification(15, 20, 1.0, 0.0, 1.0, 1.0, False, "same framing", spread, xy)
+
+    assert overlay_only(v(0.02, on), mask)
+    assert not overlay_only(v(0.2, on), mask)  # evidence from much of the picture
+    assert not overlay_only(v(0.02, off), mask)  # a small part of the picture itself

@@ -34,7 +34,7 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -63,9 +63,12 @@ from .catalog import (
 from .decode import REDUCED_SIDE
 from .features import (
     MIN_INLIERS,
+    OVERLAY_ONLY_DRAWN,
+    OVERLAY_ONLY_SPREAD,
     Features,
     extract_features,
     overlay_mask,
+    overlay_only,
     resize_max,
     to_gray,
     verify,
@@ -129,6 +132,7 @@ SEARCH_PARAMETERS = {
     "query_features": QUERY_FEATURES, "query_lookups": QUERY_LOOKUPS, "signature_max_bits": SIG_MAX_BITS, "candidates": CANDIDATES,
     "overlay_trigger": OVERLAY_TRIGGER, "overlay_grid": OVERLAY_GRID, "overlay_fast_threshold": OVERLAY_FAST_THRESHOLD,
     "overlay_features": OVERLAY_FEATURES, "overlay_lookups": OVERLAY_LOOKUPS,
+    "overlay_only_drawn_share": OVERLAY_ONLY_DRAWN, "overlay_only_spread": OVERLAY_ONLY_SPREAD,
 }
 
 
@@ -798,13 +802,21 @@ class Archive:
         small, _ = resize_max(gray, QUERY_FEATURE_SIDE)
         qf = extract_features(small, max_side=QUERY_FEATURE_SIDE, n_keep=QUERY_FEATURES, grid=QUERY_GRID,
                               oversample=QUERY_OVERSAMPLE)
-        verified, n_cand = self._propose_and_verify(qf, QUERY_LOOKUPS)
+        masks: list[np.ndarray] = []
+
+        def drawn_mask() -> np.ndarray:
+            """The query's drawn-looking strokes (made once, when first needed)."""
+            if not masks:
+                masks.append(overlay_mask(arr, QUERY_FEATURE_SIDE))
+            return masks[0]
+
+        verified, n_cand = self._propose_and_verify(qf, QUERY_LOOKUPS, drawn_mask)
         share: float | None = None
         ran_overlay = False
         if not best and not verified and len(qf):
             # a second keypoint pass when drawn strokes (text, logos) hold most of the corners
             # that were looked up: detect away from them, spread over a finer grid
-            mask = overlay_mask(arr, QUERY_FEATURE_SIDE)
+            mask = drawn_mask()
             xy = np.clip(np.round(qf.xy[:QUERY_LOOKUPS]).astype(np.int64), 0, [mask.shape[1] - 1, mask.shape[0] - 1])
             share = float(mask[xy[:, 1], xy[:, 0]].mean())
             if share >= OVERLAY_TRIGGER:
@@ -824,10 +836,14 @@ class Archive:
         return QueryResult(matches, q0.hex, q0.quality, low, len(qf), n_cand,
                            {k: round(v, 3) for k, v in timings.items()}, stage1, share, ran_overlay)
 
-    def _propose_and_verify(self, qf: Features, lookups: int) -> tuple[dict[int, Any], int]:
+    def _propose_and_verify(self, qf: Features, lookups: int, drawn_mask: Callable[[], np.ndarray] | None = None
+                            ) -> tuple[dict[int, Any], int]:
         """Candidates voted for by the first ``lookups`` query descriptors, verified with all of them.
 
-        Returns the verified hash rows (row -> Verification) and the number of candidates.
+        ``drawn_mask`` gives the query's drawn-looking strokes, asked for only when a match is
+        confined to a small part of the archived picture: a match that rests on an overlay
+        alone (:func:`~verilens.provenance.features.overlay_only`) is dropped. Returns the
+        verified hash rows (row -> Verification) and the number of candidates.
         """
         verified: dict[int, Any] = {}
         if len(qf) < MIN_INLIERS:
@@ -848,7 +864,8 @@ class Archive:
             except ValueError:
                 continue
             v = verify(qf, af)
-            if v is not None:
+            if v is not None and not (drawn_mask is not None and v.spread < OVERLAY_ONLY_SPREAD
+                                      and overlay_only(v, drawn_mask())):
                 verified[o] = v
         return verified, len(cands)
 
