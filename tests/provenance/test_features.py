@@ -111,7 +111,7 @@ def test_excluded_pixels_get_no_keypoints():
         extract_features(rgb, max_side=384, exclude=np.zeros((10, 10), bool))
 
 
-def test_a_match_confined_to_drawn_strokes_is_an_overlay_only():
+def test_a_match_on_drawn_strokes_between_differing_pictures_is_an_overlay_only():
     from verilens.provenance.features import Verification, overlay_only
 
     mask = np.zeros((100, 200), bool)
@@ -122,6 +122,31 @@ def test_a_match_confined_to_drawn_strokes_is_an_overlay_only():
     def v(spread: float, xy: np.ndarray) -> Verification:
         return Verification(15, 20, 1.0, 0.0, 1.0, 1.0, False, "same framing", spread, xy)
 
-    assert overlay_only(v(0.02, on), mask)
-    assert not overlay_only(v(0.2, on), mask)  # evidence from much of the picture
-    assert not overlay_only(v(0.02, off), mask)  # a small part of the picture itself
+    asked = []
+
+    def agreement(value):  # type: ignore[no-untyped-def]
+        return lambda: asked.append(1) or value
+
+    assert overlay_only(v(0.2, on), mask, agreement(0.1))  # different pictures beside the text
+    assert not overlay_only(v(0.2, on), mask, agreement(0.9))  # the same picture beside it
+    assert overlay_only(v(0.02, on), mask, agreement(None)) and not overlay_only(v(0.2, on), mask, agreement(None))
+    n = len(asked)
+    assert not overlay_only(v(0.02, off), mask, agreement(0.0)) and len(asked) == n  # not on strokes: not asked
+
+
+def test_picture_agreement_tells_the_same_picture_from_another():
+    import cv2
+
+    from verilens.provenance.features import picture_agreement
+
+    a = cv2.cvtColor(photo(3, 320, 240), cv2.COLOR_RGB2GRAY)
+    b = cv2.cvtColor(photo(4, 320, 240), cv2.COLOR_RGB2GRAY)
+    thumb = cv2.resize(a, (128, 96), interpolation=cv2.INTER_AREA)
+    m = np.array([[1.2, 0.0, -10.0], [0.0, 1.2, -5.0]])  # the query is the archived picture enlarged 1.2x
+    query = cv2.warpAffine(a, m, (384, 288))
+    brighter = np.clip(query.astype(np.int32) * 0.7 + 60, 0, 255).astype(np.uint8)
+    same, lit = picture_agreement(query, thumb, (320, 240), m), picture_agreement(brighter, thumb, (320, 240), m)
+    other = picture_agreement(cv2.warpAffine(b, m, (384, 288)), thumb, (320, 240), m)
+    assert same is not None and same > 0.8 and lit is not None and lit > 0.8
+    assert other is not None and other < 0.35
+    assert picture_agreement(np.full((288, 384), 128, np.uint8), thumb, (320, 240), m) is None  # flat: says nothing

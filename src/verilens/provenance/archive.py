@@ -62,13 +62,16 @@ from .catalog import (
 )
 from .decode import REDUCED_SIDE
 from .features import (
+    MIN_AGREEMENT,
     MIN_INLIERS,
     OVERLAY_ONLY_DRAWN,
     OVERLAY_ONLY_SPREAD,
     Features,
     extract_features,
+    hull_region,
     overlay_mask,
     overlay_only,
+    picture_agreement,
     resize_max,
     to_gray,
     verify,
@@ -121,6 +124,9 @@ OVERLAY_GRID = 12
 OVERLAY_FAST_THRESHOLD = 8
 OVERLAY_FEATURES = 500
 OVERLAY_LOOKUPS = 250
+#: Around the keypoints of a match resting on drawn strokes, this fraction of the query's
+#: shorter side is left out when comparing the pictures (a banner's band and edges).
+OVERLAY_MARGIN = 0.08
 #: Training descriptors per visual word for the vocabulary (read from the catalog).
 TRAIN_PER_WORD = 16
 
@@ -132,7 +138,8 @@ SEARCH_PARAMETERS = {
     "query_features": QUERY_FEATURES, "query_lookups": QUERY_LOOKUPS, "signature_max_bits": SIG_MAX_BITS, "candidates": CANDIDATES,
     "overlay_trigger": OVERLAY_TRIGGER, "overlay_grid": OVERLAY_GRID, "overlay_fast_threshold": OVERLAY_FAST_THRESHOLD,
     "overlay_features": OVERLAY_FEATURES, "overlay_lookups": OVERLAY_LOOKUPS,
-    "overlay_only_drawn_share": OVERLAY_ONLY_DRAWN, "overlay_only_spread": OVERLAY_ONLY_SPREAD,
+    "overlay_only_drawn_share": OVERLAY_ONLY_DRAWN, "overlay_only_min_agreement": MIN_AGREEMENT,
+    "overlay_only_spread": OVERLAY_ONLY_SPREAD, "overlay_margin": OVERLAY_MARGIN,
 }
 
 
@@ -810,7 +817,18 @@ class Archive:
                 masks.append(overlay_mask(arr, QUERY_FEATURE_SIDE))
             return masks[0]
 
-        verified, n_cand = self._propose_and_verify(qf, QUERY_LOOKUPS, drawn_mask)
+        def shared_overlay(v: Any, row: int, archived: Features) -> bool:
+            """A match on drawn strokes alone, between pictures that differ beside them."""
+            def agreement() -> float | None:  # beside the strokes and away from the matched overlay
+                thumb = self._still_thumbnail(row)
+                if thumb is None:
+                    return None
+                away = drawn_mask() | hull_region(small.shape, v.query_xy, round(OVERLAY_MARGIN * min(small.shape)))
+                return picture_agreement(small, thumb, archived.size, v.matrix, away)
+
+            return overlay_only(v, drawn_mask(), agreement)
+
+        verified, n_cand = self._propose_and_verify(qf, QUERY_LOOKUPS, shared_overlay)
         share: float | None = None
         ran_overlay = False
         if not best and not verified and len(qf):
@@ -836,14 +854,13 @@ class Archive:
         return QueryResult(matches, q0.hex, q0.quality, low, len(qf), n_cand,
                            {k: round(v, 3) for k, v in timings.items()}, stage1, share, ran_overlay)
 
-    def _propose_and_verify(self, qf: Features, lookups: int, drawn_mask: Callable[[], np.ndarray] | None = None
-                            ) -> tuple[dict[int, Any], int]:
+    def _propose_and_verify(self, qf: Features, lookups: int,
+                            reject: Callable[[Any, int, Features], bool] | None = None) -> tuple[dict[int, Any], int]:
         """Candidates voted for by the first ``lookups`` query descriptors, verified with all of them.
 
-        ``drawn_mask`` gives the query's drawn-looking strokes, asked for only when a match is
-        confined to a small part of the archived picture: a match that rests on an overlay
-        alone (:func:`~verilens.provenance.features.overlay_only`) is dropped. Returns the
-        verified hash rows (row -> Verification) and the number of candidates.
+        ``reject(verification, row, archived features)`` drops a geometric match after the
+        fact (a shared overlay). Returns the verified hash rows (row -> Verification) and the
+        number of candidates.
         """
         verified: dict[int, Any] = {}
         if len(qf) < MIN_INLIERS:
@@ -864,8 +881,7 @@ class Archive:
             except ValueError:
                 continue
             v = verify(qf, af)
-            if v is not None and not (drawn_mask is not None and v.spread < OVERLAY_ONLY_SPREAD
-                                      and overlay_only(v, drawn_mask())):
+            if v is not None and not (reject is not None and reject(v, o, af)):
                 verified[o] = v
         return verified, len(cands)
 
@@ -919,6 +935,19 @@ class Archive:
                 s1[iid] = min(d, s1.get(iid, 1 << 30))
         stage1 = [i for i, _ in sorted(s1.items(), key=lambda kv: (kv[1], kv[0]))]
         return out, stage1
+
+    def _still_thumbnail(self, row: int) -> np.ndarray | None:
+        """The grey thumbnail of the still a hash row belongs to (None for a video keyframe:
+        its item's thumbnail is another frame)."""
+        import cv2
+
+        with Session(self.engine) as s:
+            blob = s.execute(select(Item.thumbnail).join(HashRow, HashRow.item_id == Item.id)
+                             .where(HashRow.id == row, HashRow.frame_time_s.is_(None))).scalar_one_or_none()
+        if not blob:
+            return None
+        img = cv2.imdecode(np.frombuffer(blob, np.uint8), cv2.IMREAD_GRAYSCALE)
+        return img if img is not None and img.size else None
 
     # ------------------------------------------------------------------ reading
     def item_sources(self, item_id: int, limit: int | None = None) -> list[dict[str, Any]]:
