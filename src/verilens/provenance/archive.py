@@ -203,7 +203,7 @@ def _sightings(s: Session, item_id: int, limit: int | None = SIGHTINGS_LISTED) -
     return out if limit is None else out[:limit]
 
 
-def _first_line(exc: BaseException) -> str:
+def first_line(exc: BaseException) -> str:
     """The first line of an error's text (database errors append pages of background)."""
     text = str(exc).strip()
     return text.splitlines()[0][:300] if text else type(exc).__name__
@@ -387,7 +387,7 @@ class Archive:
             arch._load_indexes()
         except SQLAlchemyError as exc:  # a damaged page of the catalog file, a lost server
             engine.dispose()
-            raise VerilensError(f"cannot read the archive catalog {name} (damaged?): {_first_line(exc)}") from exc
+            raise VerilensError(f"cannot read the archive catalog {name} (damaged?): {first_line(exc)}") from exc
         return arch
 
     def close(self) -> None:
@@ -613,7 +613,7 @@ class Archive:
             except IntegrityError as exc:  # another process added the same bytes meanwhile: read again
                 if attempt == 2:
                     raise VerilensError(f"the archive catalog {self.name} kept changing under this batch: "
-                                        f"{_first_line(exc)}") from exc
+                                        f"{first_line(exc)}") from exc
         if new_rows:
             self._add_to_indexes(new_rows)
         return outcomes
@@ -985,4 +985,4 @@ class Archive:
 
 
 __all__ = ["AddOutcome", "Archive", "HashedItem", "HashedPicture", "Match", "QueryResult", "SEARCH_PARAMETERS",
-           "hash_picture"]
+           "first_line", "hash_picture"]

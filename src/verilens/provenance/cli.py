@@ -36,12 +36,12 @@ def _catalog_errors(db: str) -> Iterator[None]:
     from sqlalchemy.exc import SQLAlchemyError
 
     from ..errors import VerilensError
+    from .archive import first_line
 
     try:
         yield
     except SQLAlchemyError as exc:
-        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-        raise VerilensError(f"the archive catalog {db} cannot be read or written: {first}") from exc
+        raise VerilensError(f"the archive catalog {db} cannot be read or written: {first_line(exc)}") from exc
 
 
 def _db(archive: str | None) -> str:

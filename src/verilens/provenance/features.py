@@ -549,9 +549,10 @@ def overlay_only(v: Verification, drawn_mask: np.ndarray, agreement: Callable[[]
     stroke mask also marks natural structures (white frames, bright edges; about 30 % of the
     agreeing keypoints of real copies), so a match on strokes is only dropped when the
     pictures also differ beside them, away from the overlay (the caller leaves out the
-    strokes and the surroundings of the agreeing keypoints): on real copies the block
-    agreement was at least 0.52 (median 0.90), between different pictures under one banner
-    at most 0.16.
+    strokes and the surroundings of the agreeing keypoints). Measured beside the strokes
+    alone on the benchmark's photos: 1,157 real copies (15 families) at least 0.52, median
+    0.89, those resting on strokes at least 0.79; different pictures under one banner at
+    most 0.16.
     """
     if len(v.query_xy) == 0:
         return False
@@ -566,6 +567,5 @@ def overlay_only(v: Verification, drawn_mask: np.ndarray, agreement: Callable[[]
 
 
 __all__ = ["DESC_BYTES", "Features", "MATCH_MAX_BITS", "MIN_AGREEMENT", "MIN_INLIERS", "OVERLAY_ONLY_DRAWN",
-           "OVERLAY_ONLY_SPREAD",
-           "Verification", "describe_transform", "extract_features", "overlay_mask", "overlay_only", "picture_agreement", "resize_max",
-           "to_gray", "verify"]
+           "OVERLAY_ONLY_SPREAD", "Verification", "describe_transform", "extract_features", "hull_region",
+           "overlay_mask", "overlay_only", "picture_agreement", "resize_max", "to_gray", "verify"]

@@ -130,8 +130,9 @@ def build_timeline(
     Notes
     -----
     Rules (each with :data:`SLACK_S` of clock slack): capture after the archive's earliest
-    first-seen time (strong; a first-seen date counts by its latest moment, in any zone); capture after the C2PA signing time (strong when the manifest validates,
-    weak otherwise); claimed time after that first-seen time (strong); claimed time far from
+    first-seen time (strong; a first-seen date counts by its latest moment, in any zone);
+    capture after the C2PA signing time (strong when the manifest validates, weak
+    otherwise); claimed time after that first-seen time (strong); claimed time far from
     the recorded capture time (weak: camera clocks are often wrong); a modification time
     before the capture time (weak); timestamps in the future (weak). File-system times
     describe only this copy and never raise a contradiction.
