@@ -37,14 +37,15 @@ def parse_time(text: str) -> str:
     meaning depends on a time zone the user must state.
     """
     s = text.strip()
+    shown = repr(text[:60]) + ("…" if len(text) > 60 else "")  # hostile manifests hold any length
     try:
         if len(s) == 10:
             return date.fromisoformat(s).isoformat()
         dt = datetime.fromisoformat(s.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError as exc:
-        raise UsageError(f"{text!r}: not an ISO 8601 date or time (e.g. 2023-04-17 or 2023-04-17T10:00+03:00)") from exc
+        raise UsageError(f"{shown}: not an ISO 8601 date or time (e.g. 2023-04-17 or 2023-04-17T10:00+03:00)") from exc
     if dt.tzinfo is None:
-        raise UsageError(f"{text!r}: give the time with an offset or Z (e.g. {s}+03:00 or {s}Z)")
+        raise UsageError(f"{shown}: give the time with an offset or Z (e.g. {s}+03:00 or {s}Z)")
     return dt.isoformat()
 
 
