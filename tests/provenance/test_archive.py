@@ -164,6 +164,10 @@ def test_any_damage_to_the_index_state_means_a_rebuild(tmp_path):
         state.write_text(text)
         with Archive.open(db) as a:
             assert a.rebuilt and len(a.search_image(photo(0))) == 1, text
+    owners = tmp_path / "a.db.index" / "pdq.owners.npy"
+    np.save(owners, np.array([99], np.int64))  # a hit would name a row that does not exist
+    with Archive.open(db) as a:
+        assert a.rebuilt and len(a.search_image(photo(0))) == 1
 
 
 def test_an_index_folder_that_cannot_be_written_does_not_stop_reading(tmp_path, caplog):

@@ -429,12 +429,16 @@ class Archive:
                     upto = int(st["max_hash_id"])
                     n_upto = s.execute(select(func.count(HashRow.id)).where(HashRow.id <= upto)).scalar_one()
                     if int(n_upto) == int(st["hash_rows"]):
+                        owners = np.load(self.index_dir / "pdq.owners.npy")
                         pdq = BinaryIndex.from_parts(st["pdq_kind"], st["pdq_params"],
-                                                     (self.index_dir / "pdq.faiss").read_bytes(),
-                                                     np.load(self.index_dir / "pdq.owners.npy"))
+                                                     (self.index_dir / "pdq.faiss").read_bytes(), owners)
                         feat = DescriptorIndex.load(self.index_dir / "feat.npz")
                         if feat.ntotal != int(st["feat_entries"]):
                             raise ValueError("descriptor index and state disagree")
+                        # entries must name catalog rows the state covers, or hits would vanish in silence
+                        for ids in (owners, feat.ids):
+                            if len(ids) and (int(ids.min()) < 1 or int(ids.max()) > upto):
+                                raise ValueError("index entries name rows outside the catalog")
                         self._pdq, self._feat = pdq, feat
                         self._indexed_max, self._indexed_rows = upto, int(n_upto)
                         loaded = True
