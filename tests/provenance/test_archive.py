@@ -303,8 +303,9 @@ def test_first_seen_takes_an_offset_or_a_date(tmp_path):
     assert normalise_time("2022-03-15") == "2022-03-15"
     with pytest.raises(UsageError, match="offset or Z"):
         normalise_time("2022-03-15T11:00")  # whose 11:00?
-    # a date is the whole day in some zone: it sorts by its first possible moment (UTC+14)
-    assert seen_order("2022-03-15") < seen_order("2022-03-14T10:30:00+00:00") < seen_order("2022-03-15T00:00:00Z")
+    # a date is the whole day in some zone: it sorts by its last possible moment (UTC-12), so the
+    # earliest is the sighting certainly made first
+    assert seen_order("2022-03-15T00:00:00Z") < seen_order("2022-03-15") < seen_order("2022-03-16T12:30:00+00:00")
     assert seen_order(None) > seen_order("9999-01-01T00:00:00Z")
 
 

@@ -31,3 +31,9 @@ def test_instants_compare_as_instants():
     assert earliest_and_predates(ms, "2022-03-15T11:00+02:00")[1] is False  # the same moment
     assert earliest_and_predates(ms, "2022-03-15T11:01+02:00")[1] is True
     assert earliest_and_predates(ms, "2022-03-15")[1] is False
+
+
+def test_the_earliest_copy_is_the_one_certainly_seen_first():
+    ms = [_m(1, "2023-04-10", "https://day"), _m(2, "2023-04-09T12:00:00Z", "https://instant")]
+    earliest, predates = earliest_and_predates(ms, "2023-04-11T06:00:00Z")
+    assert earliest is not None and earliest["id"] == 2 and predates is True

@@ -255,3 +255,22 @@ def test_new_bytes_at_a_known_path_are_added_on_the_next_run(tmp_path):
         r = ingest(a, collect_entries([str(d)])[0])
         assert (r.added, r.skipped) == (1, 1)
         assert a.search_image(photo(40))
+
+
+def test_every_line_naming_one_file_is_recorded_in_one_run(tmp_path):
+    d = _folder(tmp_path, 1)
+    (tmp_path / "m.csv").write_text("path,source_url,first_seen\nphotos/sub/img0000.jpg,https://late.example,2023-05-01\n"
+                                    "photos/sub/img0000.jpg,https://early.example,2023-01-01\n"
+                                    "photos/sub/img0000.jpg,https://early.example,2023-01-01\n")
+    with Archive.open(tmp_path / "a.db") as a:
+        r = ingest(a, collect_entries([str(tmp_path / "m.csv")])[0])
+        assert (r.added, r.sources_added, r.skipped) == (1, 1, 2)
+        m = a.search_image(photo(0, 480, 360))[0]
+        assert (m.first_seen, m.source_url, m.sources) == ("2023-01-01", "https://early.example", 2)
+    assert d.exists()
+
+
+def test_text_that_is_not_valid_unicode_in_a_manifest_is_a_usage_error(tmp_path):
+    (tmp_path / "m.jsonl").write_text('{"path": "a.jpg", "source_url": "http://x/\\ud800"}\n')
+    with pytest.raises(UsageError, match="line 1: 'source_url' holds text that is not valid Unicode"):
+        read_manifest(tmp_path / "m.jsonl")

@@ -112,3 +112,10 @@ def test_a_first_seen_date_is_the_whole_day() -> None:
     assert "earliest first-seen time in the archive (2022-03-15)" in c.summary
     capture = _ts(_t("ExifIFD:DateTimeOriginal", "2022-03-15T20:00:00+00:00", "2022-03-15T20:00:00+00:00"))
     assert build_timeline(capture, archive=day, now=NOW).contradictions == []
+
+
+def test_a_claimed_day_without_a_place_spans_every_zone() -> None:
+    seen = {"earliest": {"id": 1, "path": "a.jpg", "source_url": None, "first_seen": "2023-04-16T20:00:00Z"}}
+    tl = build_timeline(archive=seen, claim_time="2023-04-17", now=NOW)  # the 17th began at 10:00 UTC on the 16th
+    assert tl.contradictions == []
+    assert build_timeline(archive=seen, claim_time="2023-04-18", now=NOW).contradictions

@@ -680,14 +680,19 @@ class Archive:
             res = conn.execute(insert(Item).returning(Item.id, Item.sha256, sort_by_parameter_order=True),
                                [row for row, _ in fresh.values()])
             ids.update({r.sha256: r.id for r in res})
-        for sha in changed & known_items.keys():
-            it = known_items[sha]
-            conn.execute(update(Item).where(Item.id == it["id"])
-                         .values(first_seen=it["first_seen"], source_url=it["source_url"]))
         if sightings:
             conn.execute(insert(Source), [{"item_id": ids[sha], "path": path, "source_url": url,
                                            "first_seen": seen_n, "added_at": stamp}
                                           for sha, path, url, seen_n in sightings])
+        for sha in changed & known_items.keys():
+            # folded again from every sighting, now that this transaction holds the write lock:
+            # another process may have recorded an earlier one since the items were read
+            it = {"first_seen": None, "source_url": None}
+            for url, seen in conn.execute(select(Source.source_url, Source.first_seen)
+                                          .where(Source.item_id == known_items[sha]["id"]).order_by(Source.id)):
+                _take_sighting(it, seen, url)
+            conn.execute(update(Item).where(Item.id == known_items[sha]["id"])
+                         .values(first_seen=it["first_seen"], source_url=it["source_url"]))
         rows = [{"item_id": ids[sha], "frame_time_s": p.frame_time_s, "pdq": p.pdq, "quality": p.quality,
                  "features": p.features} for sha, (_, hashed) in fresh.items() for p in hashed.pictures]
         if rows:

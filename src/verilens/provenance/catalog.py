@@ -168,11 +168,16 @@ def normalise_time(value: str | None) -> str | None:
 
 
 def seen_order(value: str | None) -> tuple[int, float, float]:
-    """Sort key for first-seen values: earliest first (by the first instant each can mean), unknown last."""
+    """Sort key for first-seen values: earliest first, unknown last.
+
+    Ordered by the latest moment each can mean (a date: the end of that day in the
+    westernmost zone), then the first: the earliest is the sighting that was certainly made
+    first, the one that shows a picture existed before a claimed time if any does.
+    """
     b = time_bounds(value)
     if b is None:
         return (1, 0.0, 0.0)
-    return (0, b[0].timestamp(), b[1].timestamp())
+    return (0, b[1].timestamp(), b[0].timestamp())
 
 
 __all__ = ["Base", "HashRow", "Item", "Meta", "SCHEMA_VERSION", "Source", "default_db", "is_url",

@@ -198,6 +198,8 @@ def read_manifest(path: str | Path, warnings: list[str] | None = None) -> list[E
             v = row.get(k)
             if v is not None and v != "" and not isinstance(v, str):
                 raise UsageError(f"{p.name}{where}: '{k}' must be text, not {type(v).__name__}")
+            if v and not _recordable(v):
+                raise UsageError(f"{p.name}{where}: '{k}' holds text that is not valid Unicode (a lone surrogate)")
             got[field_] = got.get(field_) or v or None
         raw = got["path"]
         if not raw:
@@ -403,19 +405,19 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
     """
     result = IngestResult()
     known = archive.known_sightings(e.path for e in entries)
-    todo: list[Entry] = []
-    seen_paths: set[str] = set()
+    # one hashing per path; every sighting given for it (several manifest lines may name the
+    # same file with other URLs or times) is recorded with the result
+    by_path: dict[str, list[Entry]] = {}
     for e in entries:
-        if e.path in seen_paths or _already_recorded(e, known.get(e.path, ())):
+        if _already_recorded(e, known.get(e.path, ())) or e in by_path.get(e.path, ()):
             result.skipped += 1
         else:
-            seen_paths.add(e.path)
-            todo.append(e)
-    total = len(entries)
+            by_path.setdefault(e.path, []).append(e)
+    todo = [es[0] for es in by_path.values()]
+    total = len(todo) + result.skipped
     done = result.skipped
     if progress:
         progress(done, total)
-    by_path = {e.path: e for e in todo}
     pending: list[tuple[HashedItem, str | None, str | None]] = []
     batches = 0
 
@@ -443,13 +445,13 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
         nonlocal done
         done += 1
         if isinstance(res, dict):
-            if res.pop("unsupported", None) and by_path[path].in_folder:
+            if res.pop("unsupported", None) and by_path[path][0].in_folder:
                 result.not_media += 1
             else:
                 result.errors.append(res)
         else:
-            e = by_path[path]
-            pending.append((res, e.source_url, e.first_seen))
+            for e in by_path[path]:
+                pending.append((res, e.source_url, e.first_seen))
             if len(pending) >= batch_size:
                 flush()
         if progress:

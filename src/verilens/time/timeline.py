@@ -182,12 +182,17 @@ def build_timeline(
     claim_utc = _utc(claim_dt)
     claim_day_end = None
     if claim_is_day and claim_dt is not None:
-        off = zone_offset or timedelta(0)
-        claim_utc = (claim_dt - off).replace(tzinfo=UTC)
-        claim_day_end = claim_utc + timedelta(days=1)
+        if zone_offset is not None:  # the day at the claimed place
+            claim_utc = (claim_dt - zone_offset).replace(tzinfo=UTC)
+            claim_day_end = claim_utc + timedelta(days=1)
+        else:  # a day somewhere: from its start at UTC+14 to its end at UTC-12
+            day_bounds = time_bounds(str(claim_time).strip())
+            if day_bounds is not None:
+                claim_utc, claim_day_end = day_bounds
     if claim_time:
         tl.events.append(Event("claim", "claim", str(claim_time)[:64], None if claim_utc is None else _fmt(claim_utc),
-                               "claim", assumed="start of the claimed day" if claim_is_day else None))
+                               "claim", assumed=(("start of the claimed day" + ("" if zone_offset is not None else " in the easternmost zone, UTC+14"))
+                                        if claim_is_day else None)))
 
     def ev_utc(e: Event) -> datetime | None:
         return _utc(parse_iso(e.utc)) if e.utc else None

@@ -133,10 +133,11 @@ def group_matches(per_keyframe: Iterable[tuple[float, Sequence[dict[str, Any]]]]
 
 
 def when(value: Any) -> float:
-    """Seconds since the epoch of the first instant an ISO 8601 value can mean (a date: the
-    whole day, :func:`verilens.claims.time_bounds`; naive = UTC); +inf when unreadable."""
+    """Seconds since the epoch of the latest instant an ISO 8601 value can mean (a date: the
+    end of that whole day, :func:`verilens.claims.time_bounds`, the order of
+    :func:`verilens.provenance.catalog.seen_order`; naive = UTC); +inf when unreadable."""
     b = time_bounds(value)
-    return b[0].timestamp() if b else float("inf")
+    return b[1].timestamp() if b else float("inf")
 
 
 def earliest(clips: Sequence[ClipMatch]) -> dict[str, Any] | None:
