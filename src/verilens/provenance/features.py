@@ -482,7 +482,8 @@ def picture_agreement(query_gray: np.ndarray, archived_gray: np.ndarray, archive
     th, tw = archived_gray.shape[:2]
     if aw <= 0 or ah <= 0 or tw < 8 or th < 8:
         return None
-    to_archived = np.array([[aw / tw, 0.0, 0.0], [0.0, ah / th, 0.0], [0.0, 0.0, 1.0]])
+    sx, sy = aw / tw, ah / th  # pixel centres map to pixel centres: x_a = (x_t + 0.5) sx - 0.5
+    to_archived = np.array([[sx, 0.0, (sx - 1) / 2], [0.0, sy, (sy - 1) / 2], [0.0, 0.0, 1.0]])
     m = (np.vstack([np.asarray(matrix, np.float64), [0.0, 0.0, 1.0]]) @ to_archived)[:2]
     qh, qw = query_gray.shape[:2]
     warped = cv2.warpAffine(archived_gray.astype(np.float32), m, (qw, qh), flags=cv2.INTER_LINEAR)
