@@ -219,6 +219,46 @@ def _probe_video(path: Path, limits: Limits) -> dict[str, Any]:
             "codec": cc.name}
 
 
+def read_head(path: str | os.PathLike[str], limits: Limits) -> tuple[bytes, os.stat_result]:
+    """The first :data:`~verilens.intake.sniff.HEAD_BYTES` of a file to be read, with its stat,
+    after the checks every reader makes.
+
+    Raises
+    ------
+    InputError
+        Missing, a broken link, a folder, not a regular file (a pipe would block the read),
+        unreadable or empty.
+    LimitExceeded
+        Over the file-size limit.
+    """
+    p = Path(path)
+    name = p.name or str(p)
+    if not p.exists():
+        if p.is_symlink():
+            raise InputError(f"{name}: a broken symbolic link (its target does not exist)")
+        raise InputError(f"{name}: no such file")
+    if p.is_dir():
+        raise InputError(f"{name}: is a folder, not a file")
+    try:
+        st = p.stat()
+        if not stat.S_ISREG(st.st_mode):
+            raise InputError(f"{name}: not a regular file (a pipe, device or socket); refused")
+        with open(p, "rb") as f:
+            head = f.read(HEAD_BYTES)
+    except PermissionError as exc:
+        raise InputError(f"{name}: permission denied (the file cannot be read)") from exc
+    except OSError as exc:
+        raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
+    if st.st_size == 0:
+        raise InputError(f"{name}: the file is empty (0 bytes)")
+    if st.st_size > limits.max_file_bytes:
+        raise LimitExceeded(
+            f"{name}: {st.st_size / 2**20:.0f} MiB, over the limit of "
+            f"{limits.max_file_bytes / 2**20:.0f} MiB (--max-file-mb)"
+        )
+    return head, st
+
+
 def open_media(path: str | os.PathLike[str], limits: Limits | None = None, *, url: str | None = None) -> MediaItem:
     """Open one local file as a :class:`MediaItem`.
 
@@ -249,29 +289,7 @@ def open_media(path: str | os.PathLike[str], limits: Limits | None = None, *, ur
     limits = limits or Limits.from_env()
     p = Path(path)
     name = p.name or str(p)
-    if not p.exists():
-        if p.is_symlink():
-            raise InputError(f"{name}: a broken symbolic link (its target does not exist)")
-        raise InputError(f"{name}: no such file")
-    if p.is_dir():
-        raise InputError(f"{name}: is a folder, not a file")
-    try:
-        st = p.stat()
-        if not stat.S_ISREG(st.st_mode):
-            raise InputError(f"{name}: not a regular file (a pipe, device or socket); refused")
-        with open(p, "rb") as f:
-            head = f.read(HEAD_BYTES)
-    except PermissionError as exc:
-        raise InputError(f"{name}: permission denied (the file cannot be read)") from exc
-    except OSError as exc:
-        raise InputError(f"{name}: cannot be read ({exc.strerror or exc})") from exc
-    if st.st_size == 0:
-        raise InputError(f"{name}: the file is empty (0 bytes)")
-    if st.st_size > limits.max_file_bytes:
-        raise LimitExceeded(
-            f"{name}: {st.st_size / 2**20:.0f} MiB, over the limit of "
-            f"{limits.max_file_bytes / 2**20:.0f} MiB (--max-file-mb)"
-        )
+    head, st = read_head(p, limits)
     sniffed = sniff(head)
     if sniffed is None:
         raise UnsupportedMedia(f"{name}: not a supported image or video: {describe_unknown(head)}")

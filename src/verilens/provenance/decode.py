@@ -112,13 +112,9 @@ def decode_reduced(source: str | Path | bytes, side: int = REDUCED_SIDE, limits:
     if isinstance(source, bytes):
         head = source[:HEAD_BYTES]
     else:
-        try:
-            with open(source, "rb") as fh:
-                head = fh.read(HEAD_BYTES)
-        except FileNotFoundError as exc:
-            raise InputError(f"{source!s}: no such file") from exc
-        except OSError as exc:
-            raise InputError(f"{name}: cannot read ({exc})") from exc
+        from ..intake.media import read_head
+
+        head, _ = read_head(source, limits)
     # the formats the rest of verilens reads, recognised from the bytes: no other decoder
     # of Pillow's sees hostile input
     sniffed = sniff(head)
