@@ -42,3 +42,15 @@ def test_unreadable_folder_reported_not_raised(tmp_path: Path, monkeypatch: pyte
     assert [Path(s.text).name for s in srcs if not s.error] == ["ok.jpg"]
     bad = [s for s in srcs if s.error]
     assert len(bad) == 1 and "cannot be read" in bad[0].error and "locked" in bad[0].error
+
+
+def test_a_link_to_a_folder_is_reported_not_followed(tmp_path: Path) -> None:
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "a.jpg").write_bytes(b"x")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "b.jpg").write_bytes(b"x")
+    (tmp_path / "d" / "loop").symlink_to(tmp_path / "d", target_is_directory=True)
+    (tmp_path / "d" / "link").symlink_to(tmp_path / "elsewhere", target_is_directory=True)
+    out = list(iter_sources([str(tmp_path / "d")]))
+    assert [s.text for s in out if not s.error] == [str(tmp_path / "d" / "a.jpg")]
+    assert sorted(Path(s.text).name for s in out if s.error and "not followed" in s.error) == ["link", "loop"]

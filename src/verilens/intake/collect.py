@@ -38,17 +38,29 @@ def iter_sources(items: Iterable[str | os.PathLike[str]]) -> Iterator[Source]:
             yield Source(text=text, path=None, error=f"{text}: cannot be read ({getattr(exc, 'strerror', None) or exc})")
             continue
         if is_dir:
-            yield from _walk(p)
+            yield from walk_folder(p)
         elif there:
             yield Source(text=text, path=p)
         else:
             yield Source(text=text, path=p, error=f"{text}: no such file or folder")
 
 
-def _walk(root: Path) -> Iterator[Source]:
+def walk_folder(root: Path) -> Iterator[Source]:
+    """The files under a folder, sorted, hidden ones skipped; a folder that cannot be read and
+    a link to a folder (not followed: links can loop) come as a ``Source`` with an ``error``."""
     errors: list[OSError] = []
     for dirpath, dirnames, filenames in os.walk(root, onerror=errors.append, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        keep = []
+        for d in sorted(dirnames):
+            if d.startswith("."):
+                continue
+            sub = Path(dirpath) / d
+            if sub.is_symlink():
+                yield Source(text=str(sub), path=sub,
+                             error=f"{sub}: a link to a folder, not followed (give the folder itself to read it)")
+            else:
+                keep.append(d)
+        dirnames[:] = keep
         for name in sorted(filenames):
             if name.startswith("."):
                 continue

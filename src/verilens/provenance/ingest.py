@@ -22,6 +22,7 @@ from typing import Any
 
 from ..config import Limits
 from ..errors import InputError, UnsupportedMedia, UsageError, VerilensError
+from ..intake.collect import walk_folder
 from ..intake.media import sha256_file
 from ..intake.sniff import HEAD_BYTES, describe_unknown, sniff
 from .archive import Archive, HashedItem, HashedPicture, hash_picture
@@ -284,7 +285,7 @@ def collect_entries(inputs: Sequence[str], source_url: str | None = None, first_
             bad(raw, f"cannot be read ({getattr(exc, 'strerror', None) or exc})")
             continue
         if kind == "dir":
-            _walk(p, source_url, first_seen, entries, bad)
+            _walk(p, source_url, first_seen, entries, errors)
         elif kind == "file" and p.suffix.lower() in MANIFEST_SUFFIXES:
             for e in read_manifest(p, warnings):
                 entries.append(Entry(e.path, e.source_url or source_url, e.first_seen or first_seen))
@@ -325,30 +326,17 @@ def _kind(p: Path) -> str:
 
 
 def _walk(root: Path, source_url: str | None, first_seen: str | None, entries: list[Entry],
-          bad: Callable[[str, str], None]) -> None:
-    """Files under a folder (sorted, hidden ones skipped); unreadable folders and links to folders
-    are reported, not passed over in silence."""
-    def unreadable(exc: OSError) -> None:
-        bad(str(exc.filename or root), f"the folder cannot be read ({exc.strerror or exc})")
-
-    for r, dirs, files in os.walk(root, onerror=unreadable):
-        keep = []
-        for d in sorted(dirs):
-            if d.startswith("."):
-                continue
-            if (Path(r) / d).is_symlink():
-                bad(str(Path(r) / d), "a link to a folder, not followed (give the folder itself to add it)")
-            else:
-                keep.append(d)
-        dirs[:] = keep
-        for f in sorted(files):
-            if f.startswith("."):
-                continue
-            path = str(Path(r) / f)
-            if _recordable(path):
-                entries.append(Entry(path, source_url, first_seen, in_folder=True))
-            else:
-                bad(os.fsencode(path).decode("utf-8", "backslashreplace"), _UNRECORDABLE)  # the bytes shown
+          errors: list[dict[str, str]]) -> None:
+    """Files under a folder (:func:`verilens.intake.collect.walk_folder`); unreadable folders,
+    links to folders and names the catalog cannot record are reported, not passed over."""
+    for src in walk_folder(root):
+        if src.error:
+            errors.append({"path": src.text, "state": "error", "error": src.error})
+        elif _recordable(src.text):
+            entries.append(Entry(src.text, source_url, first_seen, in_folder=True))
+        else:
+            shown = os.fsencode(src.text).decode("utf-8", "backslashreplace")  # the bytes shown
+            errors.append({"path": shown, "state": "error", "error": f"{shown}: {_UNRECORDABLE}"})
 
 
 # ---------------------------------------------------------------------- running
