@@ -93,6 +93,12 @@ log = logging.getLogger(__name__)
 FEATURE_SIDE = REDUCED_SIDE
 #: FAST corner threshold on the archive side (grey levels).
 FEATURE_FAST_THRESHOLD = 16
+#: Archive side: keypoints detected per keypoint stored (the surplus lets the grid reach
+#: weaker corners beside an overlay's). With FEATURE_FAST_THRESHOLD, this sets most of the
+#: ingest's cost after decoding; loosened (threshold 20, oversample 1.5; or 24 and 1.25)
+#: ingest was 3-6 % faster but crop_30 recall fell from 0.934 to 0.902 and a shared
+#: banner became a false match (benchmark, 20,000 distractors): kept as they are.
+FEATURE_OVERSAMPLE = 2.0
 #: Keypoints stored per archived picture (in the catalog, for verification) and indexed
 #: (their words and signatures, for proposing candidates).
 FEATURES_STORED = 256
@@ -134,7 +140,8 @@ SEARCH_PARAMETERS = {
     "pdq_threshold_bits": PDQ_MATCH_THRESHOLD, "pdq_min_quality": PDQ_MIN_QUALITY,
     "min_inliers": MIN_INLIERS, "feature_side_px": FEATURE_SIDE, "query_side_px": QUERY_SIDE,
     "query_feature_side_px": QUERY_FEATURE_SIDE,
-    "features_stored_and_indexed": FEATURES_STORED,
+    "features_stored_and_indexed": FEATURES_STORED, "feature_fast_threshold": FEATURE_FAST_THRESHOLD,
+    "feature_oversample": FEATURE_OVERSAMPLE,
     "query_features": QUERY_FEATURES, "query_lookups": QUERY_LOOKUPS, "signature_max_bits": SIG_MAX_BITS, "candidates": CANDIDATES,
     "overlay_trigger": OVERLAY_TRIGGER, "overlay_grid": OVERLAY_GRID, "overlay_fast_threshold": OVERLAY_FAST_THRESHOLD,
     "overlay_features": OVERLAY_FEATURES, "overlay_lookups": OVERLAY_LOOKUPS,
@@ -183,7 +190,8 @@ def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPi
     small, _ = resize_max(arr if arr.ndim == 2 else np.ascontiguousarray(arr[:, :, :3]), FEATURE_SIDE)
     gray = to_gray(small)  # both PDQ and ORB work on luma
     ph = pdq_hash(gray)
-    feats = extract_features(gray, max_side=FEATURE_SIDE, n_keep=FEATURES_STORED, fast_threshold=FEATURE_FAST_THRESHOLD)
+    feats = extract_features(gray, max_side=FEATURE_SIDE, n_keep=FEATURES_STORED, fast_threshold=FEATURE_FAST_THRESHOLD,
+                             oversample=FEATURE_OVERSAMPLE)
     return HashedPicture(ph.bits, ph.quality, feats.to_bytes() if len(feats) else None,
                          None if frame_time_s is None else float(frame_time_s))
 

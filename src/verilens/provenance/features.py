@@ -105,7 +105,7 @@ def resize_max(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
 
 
 def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, grid: int = 4,
-                     fast_threshold: int = 12, oversample: int = 2, exclude: np.ndarray | None = None) -> Features:
+                     fast_threshold: int = 12, oversample: float = 2, exclude: np.ndarray | None = None) -> Features:
     """ORB keypoints spread over a grid, strongest first.
 
     Parameters
@@ -120,7 +120,7 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
         Cells per side for spreading keypoints.
     fast_threshold : int
         FAST corner threshold (grey levels); lower finds more corners in soft pictures.
-    oversample : int
+    oversample : float
         Keypoints detected per keypoint kept; more lets the grid reach parts of the picture
         whose corners are weaker than those of an overlay (text, logos).
     exclude : ndarray of bool, optional
@@ -150,7 +150,7 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
     if h < 32 or w < 32:
         return Features.empty((w, h))
     orb = cv2.ORB_create(  # type: ignore[attr-defined]
-        nfeatures=n_keep * max(1, oversample), scaleFactor=1.2, nlevels=8, edgeThreshold=19, patchSize=31,
+        nfeatures=int(n_keep * max(1, oversample)), scaleFactor=1.2, nlevels=8, edgeThreshold=19, patchSize=31,
         fastThreshold=fast_threshold)
     mask = None
     if exclude is not None:

@@ -14,8 +14,9 @@ import hashlib
 import io
 import json
 import os
+import queue
 from collections.abc import Callable, Sequence
-from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -448,21 +449,30 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
     paths = [e.path for e in todo]
     window = max(4 * batch_size, 2 * workers)
     if dask is None:
+        # completions arrive on a queue: the loop's own work per file stays constant whatever
+        # the window (waiting on the whole window each time held the interpreter lock against
+        # the hashing threads)
+        done_q: queue.SimpleQueue[tuple[Future[Any], str]] = queue.SimpleQueue()
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="hash") as pool:
-            futs: dict[Future[Any], str] = {}
+
+            def submit(path: str) -> None:
+                pool.submit(_hash_or_error, path).add_done_callback(lambda f, p=path: done_q.put((f, p)))
+
             it = iter(paths)
+            running = 0
             for p in it:
-                futs[pool.submit(_hash_or_error, p)] = p
-                if len(futs) >= window:
+                submit(p)
+                running += 1
+                if running >= window:
                     break
-            while futs:
-                fin, _ = wait(list(futs), return_when=FIRST_COMPLETED)
-                for f in fin:
-                    take(f.result(), futs.pop(f))
-                for p in it:
-                    futs[pool.submit(_hash_or_error, p)] = p
-                    if len(futs) >= window:
-                        break
+            while running:
+                f, p = done_q.get()
+                running -= 1
+                take(f.result(), p)
+                nxt = next(it, None)
+                if nxt is not None:
+                    submit(nxt)
+                    running += 1
     else:
         _run_dask(dask, paths, take, workers, window)
     flush()
