@@ -358,3 +358,76 @@ def test_different_pictures_under_the_same_banner_are_not_copies(tmp_path):
         assert arch.search_image(_banner(photo(33))) == []
         found = arch.search_image(_banner(crop(photo(31), 0.15)))  # a real copy still is one
         assert found and found[0].path == str(tmp_path / "b31.jpg")
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    """Every file's bytes, but SQLite's own coordination files (a reader may make them)."""
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file() and not p.name.endswith(("-wal", "-shm"))}
+
+
+def test_a_read_only_archive_is_searched_without_writing_anything(tmp_path):
+    db = tmp_path / "a.db"
+    with Archive.open(db) as a:
+        a.add_path(_write(tmp_path / "p0.jpg", photo(0)), source_url="https://example.org/0")
+    (tmp_path / "a.db.index" / "state.json").unlink()  # indexes to rebuild: in memory only
+    before = _snapshot(tmp_path)
+    with Archive.open(db, read_only=True) as a:
+        assert a.read_only and a.rebuilt and a.stats()["read_only"]
+        assert [m.source_url for m in a.search_image(crop(photo(0), 0.2))] == ["https://example.org/0"]
+        with pytest.raises(VerilensError, match="read-only"):
+            a.add_path(tmp_path / "p0.jpg")
+        with pytest.raises(VerilensError, match="read-only"):
+            a.save_indexes()
+    assert _snapshot(tmp_path) == before  # catalog and index files untouched
+
+
+def test_an_archive_that_cannot_be_written_opens_read_only_by_itself(tmp_path, monkeypatch):
+    import os
+
+    db = tmp_path / "a.db"
+    with Archive.open(db) as a:
+        a.add_path(_write(tmp_path / "p0.jpg", photo(0)))
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode))
+    with Archive.open(db) as a:
+        assert a.read_only and len(a.search_image(photo(0))) == 1
+    monkeypatch.setattr(os, "access", real_access)
+    with Archive.open(db) as a:
+        assert not a.read_only
+
+
+@pytest.mark.parametrize("content", [b"", b"not a database at all, just text" * 20])
+def test_read_only_open_of_something_that_is_not_an_archive_is_an_error(tmp_path, content):
+    db = tmp_path / "x.db"
+    db.write_bytes(content)
+    with pytest.raises(VerilensError, match="not a verilens archive|cannot open the archive catalog"):
+        Archive.open(db, read_only=True)
+    assert db.read_bytes() == content
+    with pytest.raises(VerilensError, match="no archive at"):
+        Archive.open(tmp_path / "absent.db", read_only=True)
+    assert not (tmp_path / "absent.db").exists()
+
+
+def test_an_archive_on_a_read_only_file_system_is_searched(tmp_path):
+    """A write-blocked medium or read-only share: SQLite cannot make its WAL files beside
+    the catalog, so it is read as unchanging. Needs a read-only bind mount (root)."""
+    import subprocess
+
+    src, mnt = tmp_path / "src", tmp_path / "mnt"
+    src.mkdir()
+    mnt.mkdir()
+    with Archive.open(src / "a.db") as a:
+        a.add_path(_write(src / "p0.jpg", photo(0)))
+    mounted = subprocess.run(["mount", "--bind", str(src), str(mnt)], capture_output=True).returncode == 0
+    if not mounted:
+        pytest.skip("a read-only bind mount cannot be made here (needs root and mount rights)")
+    try:
+        if subprocess.run(["mount", "-o", "remount,bind,ro", str(mnt)], capture_output=True).returncode != 0:
+            pytest.skip("a bind mount cannot be made read-only here")
+        before = _snapshot(src)
+        with Archive.open(mnt / "a.db") as a:
+            assert a.read_only and len(a.search_image(photo(0))) == 1
+        assert _snapshot(src) == before
+    finally:
+        subprocess.run(["umount", str(mnt)], capture_output=True)

@@ -183,3 +183,20 @@ def test_a_damaged_catalog_or_an_impossible_path_is_a_clear_error(tmp_path):
     (tmp_path / "afile").write_text("x")
     r = runner.invoke(app, ["archive", "add", str(d), "--archive", str(tmp_path / "afile" / "sub" / "a.db")])
     assert r.exit_code == 2 and "cannot make the folder of the archive" in r.stderr
+
+
+def test_an_archive_that_cannot_be_written_is_searched_and_adding_is_refused(tmp_path, monkeypatch):
+    import os
+
+    d, db = _setup(tmp_path)
+    before = db.read_bytes()
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda p, mode: False if mode == os.W_OK else real_access(p, mode))
+    Image.fromarray(crop(photo(1), 0.2)).save(tmp_path / "q.jpg", quality=60)
+    r = runner.invoke(app, ["archive", "search", str(tmp_path / "q.jpg"), "--archive", str(db), "--json"])
+    assert r.exit_code == 0 and _lines(r.stdout)[0]["matches"][0]["path"].endswith("p1.jpg"), r.output
+    r = runner.invoke(app, ["archive", "stats", "--archive", str(db), "--json"])
+    assert _lines(r.stdout)[0]["read_only"] is True
+    r = runner.invoke(app, ["archive", "add", str(tmp_path / "q.jpg"), "--archive", str(db)])
+    assert r.exit_code == 1 and "read-only" in r.output and "nothing can be added" in r.output
+    assert db.read_bytes() == before

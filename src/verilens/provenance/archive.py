@@ -54,6 +54,7 @@ from .catalog import (
     Item,
     Meta,
     Source,
+    default_db,
     is_url,
     make_engine,
     normalise_time,
@@ -332,6 +333,23 @@ def _index_dir_for(name: str, db: str | Path | None, url: bool) -> Path:
     return Path(str(name) + ".index")
 
 
+def _unwritable(db: str | Path | None) -> bool:
+    """A catalog file that exists and that, or whose folder, cannot be written."""
+    if db is not None and is_url(db):
+        return False
+    path = Path(db if db is not None else default_db()).expanduser()
+    return path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
+
+
+def _schema_version(engine: Any) -> str | None:
+    """The catalog's recorded schema version; None when it has no tables yet (read, never written)."""
+    if not sa_inspect(engine).has_table(Meta.__tablename__):
+        return None
+    with Session(engine) as s:
+        row = s.get(Meta, "schema_version")
+        return None if row is None else str(row.value)
+
+
 class Archive:
     """A searchable archive of everything the newsroom has seen.
 
@@ -351,10 +369,12 @@ class Archive:
         self._dirty = False
         self.rebuilt = False
         self.caught_up = 0
+        #: Opened without writing (see :meth:`open`).
+        self.read_only = False
 
     # ------------------------------------------------------------------ open / close
     @classmethod
-    def open(cls, db: str | Path | None = None) -> Archive:
+    def open(cls, db: str | Path | None = None, read_only: bool | None = None) -> Archive:
         """Open (creating when absent) an archive.
 
         Parameters
@@ -362,35 +382,53 @@ class Archive:
         db : str or Path, optional
             A file path (SQLite, WAL journal) or a SQLAlchemy URL
             (``postgresql+psycopg://user:pw@host/db``). Default ``$VERILENS_HOME/archive.db``.
+        read_only : bool, optional
+            Open without writing anything: the catalog is not created or changed, index files
+            are not saved, adding raises :class:`VerilensError`. Default: read-only when the
+            catalog file exists and it or its folder cannot be written (a read-only share, a
+            write-blocked medium).
 
         Notes
         -----
         The faiss indexes live beside a file catalog (``<db>.index/``) or, for a URL, under
         ``$VERILENS_HOME/archive-index/``. When their recorded state disagrees with the
         catalog (a crash during ingest, a copy of the catalog alone), missing rows are added
-        or the indexes are rebuilt from the catalog.
+        or the indexes are rebuilt from the catalog (read-only: in memory, for this session).
+        A WAL catalog on a read-only medium is opened as unchanging (SQLite ``immutable``),
+        since SQLite cannot make its shared-memory file beside it.
         """
-        engine, name = make_engine(db)
+        if read_only is None:
+            read_only = _unwritable(db)
+        engine, name = make_engine(db, read_only=read_only)
         url = db is not None and is_url(db)
         try:
-            recorded = None
-            if sa_inspect(engine).has_table(Meta.__tablename__):  # read before anything is written
-                with Session(engine) as s:
-                    row = s.get(Meta, "schema_version")
-                    recorded = None if row is None else str(row.value)
-            if recorded is None or recorded == SCHEMA_VERSION:
+            try:
+                recorded = _schema_version(engine)
+            except SQLAlchemyError:
+                if not read_only or url:
+                    raise
+                engine.dispose()
+                engine, name = make_engine(db, read_only=True, immutable=True)
+                recorded = _schema_version(engine)
+            if read_only and recorded is None:
+                raise VerilensError(f"{name} is not a verilens archive (it holds no catalog)")
+            if not read_only and (recorded is None or recorded == SCHEMA_VERSION):
                 Base.metadata.create_all(engine)
                 with Session(engine) as s, s.begin():
                     if s.get(Meta, "schema_version") is None:
                         s.add(Meta(key="schema_version", value=SCHEMA_VERSION))
+        except VerilensError:
+            engine.dispose()
+            raise
         except Exception as exc:
             engine.dispose()
-            raise VerilensError(f"cannot open the archive catalog {name}: {exc}") from exc
+            raise VerilensError(f"cannot open the archive catalog {name}: {first_line(exc)}") from exc
         if recorded is not None and recorded != SCHEMA_VERSION:  # another version's catalog: left untouched
             engine.dispose()
             raise VerilensError(f"the archive catalog {name} has schema version {recorded[:20]!r}; this verilens "
                                 f"reads version {SCHEMA_VERSION!r} (open it with the verilens that made it)")
         arch = cls(engine, name, _index_dir_for(name, db, url))
+        arch.read_only = read_only
         try:
             arch._load_indexes()
         except SQLAlchemyError as exc:  # a damaged page of the catalog file, a lost server
@@ -406,7 +444,7 @@ class Archive:
         """
         with self._lock:
             try:
-                if self._dirty:
+                if self._dirty and not self.read_only:
                     self.save_indexes()
             except VerilensError as exc:
                 log.warning("%s", exc)
@@ -545,8 +583,15 @@ class Archive:
             self._indexed_rows += len(rows)
             self._dirty = True
 
+    def ensure_writable(self) -> None:
+        """Raise :class:`VerilensError` when the archive is open read-only."""
+        if self.read_only:
+            raise VerilensError(f"the archive {self.name} is open read-only (it or its folder cannot be written): "
+                                "nothing can be added to it here")
+
     def save_indexes(self) -> None:
         """Write the indexes beside the catalog (atomically: state file last)."""
+        self.ensure_writable()
         with self._lock:
             want_pdq = pdq_index_for(self._indexed_rows).kind
             if want_pdq != self._pdq.kind or self._feat.outgrown(self._indexed_rows * FEATURES_STORED):
@@ -615,7 +660,13 @@ class Archive:
             unless it comes with an earlier first-seen time, which replaces the recorded one
             (``updated``). The item keeps the earliest first-seen time of its sightings and
             that sighting's URL.
+
+        Raises
+        ------
+        VerilensError
+            The archive is open read-only, or the catalog cannot be written.
         """
+        self.ensure_writable()
         stamp = now_iso()
         for attempt in range(3):
             try:
@@ -992,7 +1043,7 @@ class Archive:
             "archive": self.name, "items": int(n_items), "images": int(kinds.get("image", 0)),
             "videos": int(kinds.get("video", 0)), "sources": int(n_src), "hashed_pictures": int(n_hash),
             "low_quality_pictures": int(low), "first_seen_min": lo, "first_seen_max": hi,
-            "catalog_bytes": size,
+            "catalog_bytes": size, "read_only": self.read_only,
             "index": {"pdq": {"kind": self._pdq.kind, "entries": self._pdq.ntotal,
                               "memory_bytes": self._pdq.memory_bytes()},
                       "features": {"kind": self._feat.kind, "entries": self._feat.ntotal,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
+from urllib.parse import quote
 
 from sqlalchemy import (
     Float,
@@ -93,13 +94,24 @@ def is_url(db: str | Path) -> bool:
     return isinstance(db, str) and "://" in db
 
 
-def make_engine(db: str | Path | None) -> tuple[Engine, str]:
+def make_engine(db: str | Path | None, read_only: bool = False, immutable: bool = False) -> tuple[Engine, str]:
     """An engine for a path (SQLite, WAL) or a SQLAlchemy URL; returns (engine, display name).
+
+    Parameters
+    ----------
+    db : str or Path, optional
+        A file path or a URL; default :func:`default_db`.
+    read_only : bool
+        A file is opened with SQLite's read-only mode (it must exist; nothing beside it is
+        created). A URL's engine is the same either way (the caller does not write).
+    immutable : bool
+        With ``read_only``: the file is declared unchanging (SQLite ``immutable=1``), the only
+        way to read a WAL catalog on a read-only medium; a writer elsewhere would go unseen.
 
     Raises
     ------
     UsageError
-        A malformed URL or an unsupported driver.
+        A malformed URL or an unsupported driver; a read-only catalog that does not exist.
     """
     if db is None:
         db = default_db()
@@ -120,6 +132,14 @@ def make_engine(db: str | Path | None) -> tuple[Engine, str]:
     path = Path(db).expanduser()
     if path.exists() and path.is_dir():
         raise UsageError(f"{path} is a folder; give the archive database file")
+    if read_only:
+        if not path.is_file():
+            raise UsageError(f"no archive at {path}")
+        flags = "mode=ro&immutable=1" if immutable else "mode=ro"
+        engine = create_engine(f"sqlite:///file:{quote(str(path.resolve()))}?{flags}&uri=true", future=True,
+                               connect_args={"timeout": 30})
+        _sqlite_pragmas(engine, read_only=True)
+        return engine, str(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file where a folder should be, a name too long, no permission
@@ -129,12 +149,13 @@ def make_engine(db: str | Path | None) -> tuple[Engine, str]:
     return engine, str(path)
 
 
-def _sqlite_pragmas(engine: Engine) -> None:
+def _sqlite_pragmas(engine: Engine, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _rec) -> None:  # type: ignore[no-untyped-def]
         cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=NORMAL")
+        if not read_only:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()

@@ -112,9 +112,9 @@ def add_cmd(
                    if result.not_media else "")
     notes = [f"{result.sources_added} new sighting(s) of archived files recorded" if result.sources_added else "",
              f"{result.updated} sighting(s) given an earlier first-seen time" if result.updated else ""]
-    said = "; ".join(n for n in notes if n)
+    known = "; ".join(n for n in notes if n)
     out.print(f"added {result.added}, skipped {result.skipped}"
-              f"{f' (already archived: {said})' if said else ''}{passed_over}, errors {len(result.errors)}")
+              f"{f' (already archived: {known})' if known else ''}{passed_over}, errors {len(result.errors)}")
     for bad in result.errors[:50]:
         out.print(f"  [red]✗[/] {safe_text(bad.get('error'))}")
 

@@ -487,8 +487,8 @@ def picture_agreement(query_gray: np.ndarray, archived_gray: np.ndarray, archive
     m = (np.vstack([np.asarray(matrix, np.float64), [0.0, 0.0, 1.0]]) @ to_archived)[:2]
     qh, qw = query_gray.shape[:2]
     warped = cv2.warpAffine(archived_gray.astype(np.float32), m, (qw, qh), flags=cv2.INTER_LINEAR)
-    inside = cv2.warpAffine(np.full((th, tw), 255, np.uint8), m, (qw, qh), flags=cv2.INTER_NEAREST)
-    inside = cv2.erode(inside, np.ones((5, 5), np.uint8)) > 0  # away from the blended border
+    covered = cv2.warpAffine(np.full((th, tw), 255, np.uint8), m, (qw, qh), flags=cv2.INTER_NEAREST)
+    inside = cv2.erode(covered, np.ones((5, 5), np.uint8)) > 0  # away from the blended border
     px = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))  # query pixels per small-copy pixel
     q = cv2.GaussianBlur(query_gray.astype(np.float32), (0, 0), sigmaX=max(0.5, 0.5 * px))
     use = inside if exclude is None else inside & ~exclude

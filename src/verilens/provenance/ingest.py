@@ -392,6 +392,7 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
     the sighting moved back: ``updated``). Bytes already archived under another path or URL
     are recorded as a new sighting, not stored twice.
     """
+    archive.ensure_writable()  # before any hashing
     result = IngestResult()
     known = archive.known_sightings(e.path for e in entries)
     # one hashing per path; every sighting given for it (several manifest lines may name the
@@ -456,7 +457,10 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="hash") as pool:
 
             def submit(path: str) -> None:
-                pool.submit(_hash_or_error, path).add_done_callback(lambda f, p=path: done_q.put((f, p)))
+                def arrived(f: Future[Any]) -> None:
+                    done_q.put((f, path))
+
+                pool.submit(_hash_or_error, path).add_done_callback(arrived)
 
             it = iter(paths)
             running = 0
