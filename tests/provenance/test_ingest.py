@@ -274,3 +274,35 @@ def test_text_that_is_not_valid_unicode_in_a_manifest_is_a_usage_error(tmp_path)
     (tmp_path / "m.jsonl").write_text('{"path": "a.jpg", "source_url": "http://x/\\ud800"}\n')
     with pytest.raises(UsageError, match="line 1: 'source_url' holds text that is not valid Unicode"):
         read_manifest(tmp_path / "m.jsonl")
+
+
+def test_reposts_of_archived_bytes_are_recorded_without_decoding(tmp_path, monkeypatch):
+    import shutil
+
+    import verilens.provenance.ingest as ingest_mod
+    from verilens.errors import VerilensError
+    from verilens.provenance.archive import HashedItem
+
+    d = _folder(tmp_path, 3)
+    with Archive.open(tmp_path / "a.db") as arch:
+        assert ingest(arch, [Entry(str(p)) for p in sorted(d.glob("*.jpg"))], workers=2).added == 2
+        reposts = tmp_path / "reposts"
+        reposts.mkdir()
+        for p in sorted(d.glob("*.jpg")):
+            shutil.copy(p, reposts / f"repost-{p.name}")
+        Image.fromarray(photo(50, 480, 360)).save(reposts / "new.jpg", quality=88)
+        decoded: list[str] = []
+        real = ingest_mod.decode_reduced
+
+        def counting(data, *a, **k):  # type: ignore[no-untyped-def]
+            decoded.append(k.get("name", ""))
+            return real(data, *a, **k)
+
+        monkeypatch.setattr(ingest_mod, "decode_reduced", counting)
+        res = ingest(arch, [Entry(str(p), "https://repost.example/x") for p in sorted(reposts.iterdir())], workers=2)
+        assert (res.added, res.sources_added) == (1, 2) and decoded == ["new.jpg"]
+        first = next(iter(sorted(reposts.glob("repost-*"))))
+        assert [m.sources for m in arch.search_path(first).matches[:1]] == [2]
+        # a 'known' result whose bytes are not archived is refused, never stored without hashes
+        with pytest.raises(VerilensError, match="were archived when hashed"):
+            arch.add_hashed([(HashedItem("0" * 64, "image", "/x.jpg", None, None, None, (), known=True), None, None)])

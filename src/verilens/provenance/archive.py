@@ -172,6 +172,9 @@ class HashedItem:
     height: int | None
     thumbnail: bytes | None
     pictures: tuple[HashedPicture, ...]
+    #: Bytes the archive already held when they were hashed: nothing was decoded, only the
+    #: new sighting is recorded (see :meth:`Archive.has_sha256`).
+    known: bool = False
 
 
 def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPicture:
@@ -699,6 +702,8 @@ class Archive:
         for hashed, url, seen in batch:
             seen_n = normalise_time(seen)
             sha = hashed.sha256
+            if hashed.known and sha not in known_items and sha not in fresh:  # items are never deleted
+                raise VerilensError(f"{hashed.path}: its bytes were archived when hashed and are gone now")
             if sha not in known_items and sha not in fresh:
                 quality = max((p.quality for p in hashed.pictures), default=None)
                 fresh[sha] = ({"sha256": sha, "kind": hashed.kind, "path": hashed.path, "source_url": url,
@@ -821,6 +826,11 @@ class Archive:
 
         dec = decode_reduced(path, side=QUERY_SIDE)
         return self.query(dec.rgb, top_k=top_k, sha256=sha256 or sha256_file(path))
+
+    def has_sha256(self, sha256: str) -> bool:
+        """Whether these very bytes are archived (an ingest then records a sighting without decoding)."""
+        with Session(self.engine) as s:
+            return s.execute(select(Item.id).where(Item.sha256 == sha256)).first() is not None
 
     def exact(self, sha256: str) -> Match | None:
         """The archived item with these very bytes, as a match (distance 0, similarity 1), or None.

@@ -83,8 +83,8 @@ def _keyframes(path: str, limits: Limits) -> list[tuple[float, Any]]:
     return [(float(k.time_s), k.rgb) for k in res.keyframes if k.rgb is not None]
 
 
-def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
-    """Hash one file for the archive (pure of catalog access; runs in workers).
+def hash_file(path: str, side: int = REDUCED_SIDE, known: Callable[[str], bool] | None = None) -> HashedItem:
+    """Hash one file for the archive (no catalog access of its own; runs in workers).
 
     Parameters
     ----------
@@ -92,6 +92,10 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
         A still picture or a video (keyframes), of a type :mod:`verilens.intake.sniff` recognises.
     side : int
         Longer side of the reduced decode, pixels.
+    known : callable(sha256) -> bool, optional
+        Whether the archive already holds these bytes: then nothing is decoded and the
+        result, marked ``known``, carries only what a new sighting needs (a repost met again
+        under another path or URL costs a read and a SHA-256).
 
     Returns
     -------
@@ -129,6 +133,8 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
             data = fh.read(size + 1)
     if video:
         sha = sha256_file(path)
+        if known is not None and known(sha):
+            return HashedItem(sha, "video", str(path), None, None, None, (), known=True)
         pics: list[HashedPicture] = []
         thumb = None
         for t, rgb in _keyframes(path, limits):
@@ -141,14 +147,16 @@ def hash_file(path: str, side: int = REDUCED_SIDE) -> HashedItem:
     if len(data) != size:
         raise InputError(f"{p.name}: the file changed size while being read; add it again once it is complete")
     sha = hashlib.sha256(data).hexdigest()  # hashed and decoded from memory
+    if known is not None and known(sha):
+        return HashedItem(sha, "image", str(path), None, None, None, (), known=True)
     dec = decode_reduced(data, side=side, limits=limits, name=p.name)
     pic = hash_picture(dec.rgb)
     return HashedItem(sha, "image", str(path), dec.width, dec.height, encode_thumbnail(dec.rgb), (pic,))
 
 
-def _hash_or_error(path: str) -> HashedItem | dict[str, str]:
+def _hash_or_error(path: str, known: Callable[[str], bool] | None = None) -> HashedItem | dict[str, str]:
     try:
-        return hash_file(path)
+        return hash_file(path, known=known)
     except UnsupportedMedia as exc:
         return {"path": path, "state": "error", "error": str(exc), "unsupported": "true"}
     except VerilensError as exc:
@@ -390,7 +398,8 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
     Resumable: a path already recorded as a sighting with the same URL is skipped before
     any hashing, unless it now comes with an earlier first-seen time (then it is hashed and
     the sighting moved back: ``updated``). Bytes already archived under another path or URL
-    are recorded as a new sighting, not stored twice.
+    are recorded as a new sighting, not stored twice; in threads they are recognised by
+    their SHA-256 before decoding (Dask workers, away from the catalog, hash them in full).
     """
     archive.ensure_writable()  # before any hashing
     result = IngestResult()
@@ -454,13 +463,20 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
         # the window (waiting on the whole window each time held the interpreter lock against
         # the hashing threads)
         done_q: queue.SimpleQueue[tuple[Future[Any], str]] = queue.SimpleQueue()
+
+        def known_bytes(sha: str) -> bool:
+            try:
+                return archive.has_sha256(sha)
+            except Exception:  # the catalog busy or gone: hashed in full, the commit will tell
+                return False
+
         with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="hash") as pool:
 
             def submit(path: str) -> None:
                 def arrived(f: Future[Any]) -> None:
                     done_q.put((f, path))
 
-                pool.submit(_hash_or_error, path).add_done_callback(arrived)
+                pool.submit(_hash_or_error, path, known_bytes).add_done_callback(arrived)
 
             it = iter(paths)
             running = 0
