@@ -431,3 +431,16 @@ def test_an_archive_on_a_read_only_file_system_is_searched(tmp_path):
         assert _snapshot(src) == before
     finally:
         subprocess.run(["umount", str(mnt)], capture_output=True)
+
+
+def test_index_files_of_another_size_than_the_state_names_are_rebuilt(tmp_path):
+    db = tmp_path / "a.db"
+    with Archive.open(db) as a:
+        for i in range(3):
+            a.add_path(_write(tmp_path / f"p{i}.jpg", photo(i)))
+    state = tmp_path / "a.db.index" / "state.json"
+    st = json.loads(state.read_text())
+    assert st["pdq_entries"] == 3
+    state.write_text(json.dumps({**st, "pdq_entries": 2}))  # another process's PDQ files beside this state
+    with Archive.open(db) as a:
+        assert a.rebuilt and len(a.search_image(photo(2))) == 1

@@ -306,3 +306,49 @@ def test_reposts_of_archived_bytes_are_recorded_without_decoding(tmp_path, monke
         # a 'known' result whose bytes are not archived is refused, never stored without hashes
         with pytest.raises(VerilensError, match="were archived when hashed"):
             arch.add_hashed([(HashedItem("0" * 64, "image", "/x.jpg", None, None, None, (), known=True), None, None)])
+
+
+def test_two_processes_adding_the_same_files_at_once_record_each_sighting_once(tmp_path):
+    n = 120
+    d = _folder(tmp_path, n, size=(320, 240))
+    go = tmp_path / "go"
+    script = (
+        "import json, os, sys, time\n"
+        "from verilens.provenance import Archive\n"
+        "from verilens.provenance.ingest import Entry, collect_entries, ingest\n"
+        "entries, _, _ = collect_entries([sys.argv[1]], source_url=sys.argv[4] or None)\n"
+        "while not os.path.exists(sys.argv[3]):\n"
+        "    time.sleep(0.005)\n"
+        "with Archive.open(sys.argv[2]) as a:\n"
+        "    print(json.dumps(ingest(a, entries, workers=1, batch_size=2).to_dict()))\n")
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+
+    def both(db: Path, url: str) -> list[dict]:
+        go.unlink(missing_ok=True)
+        procs = [subprocess.Popen([sys.executable, "-c", script, str(d), str(db), str(go), url], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        time.sleep(3)  # both have imported and read the folder: they start together
+        go.touch()
+        outs = []
+        for p in procs:
+            stdout, stderr = p.communicate(timeout=600)
+            assert p.returncode == 0, stderr
+            outs.append(json.loads(stdout))
+        assert all(o["errors"] == [] for o in outs)
+        return outs
+
+    db = tmp_path / "new.db"  # created by whichever process comes first
+    assert sum(o["added"] for o in both(db, "")) == n
+    # the same files seen again on a channel: each new sighting is recorded once, not by both
+    assert sum(o["sources_added"] for o in both(db, "https://channel.example/")) == n
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("select count(*), count(distinct sha256) from vl_items").fetchone() == (n, n)
+        assert con.execute("select count(*), count(distinct path || ifnull(source_url, '')) "
+                           "from vl_sources").fetchone() == (2 * n, 2 * n)
+        assert con.execute("select count(*) from vl_hashes").fetchone()[0] == n
+    finally:
+        con.close()
+    with Archive.open(db) as a:  # whichever saved its indexes last, they agree with the catalog
+        assert a.stats()["index"]["pdq"]["entries"] == n
+        assert [Path(m.path).name for m in a.search_image(photo(7, 320, 240))] == ["img0007.jpg"]

@@ -40,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -344,6 +344,25 @@ def _unwritable(db: str | Path | None) -> bool:
     return path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
+#: PostgreSQL advisory lock key held by a batch's transaction ("vlar").
+WRITE_LOCK_KEY = 0x766C6172
+
+
+def _lock_for_writing(conn: Any) -> None:
+    """Start a batch's transaction holding the catalog's write lock.
+
+    The batch reads what is archived and then writes what is new: two processes adding at
+    once must not both read "no such sighting" and both record it. SQLite takes its write
+    lock at ``BEGIN IMMEDIATE`` (waiting up to the busy timeout; readers are not blocked in
+    WAL mode), PostgreSQL a transaction-scoped advisory lock.
+    """
+    name = conn.dialect.name
+    if name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+    elif name == "postgresql":
+        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
+
+
 def _schema_version(engine: Any) -> str | None:
     """The catalog's recorded schema version; None when it has no tables yet (read, never written)."""
     if not sa_inspect(engine).has_table(Meta.__tablename__):
@@ -416,10 +435,13 @@ class Archive:
             if read_only and recorded is None:
                 raise VerilensError(f"{name} is not a verilens archive (it holds no catalog)")
             if not read_only and (recorded is None or recorded == SCHEMA_VERSION):
-                Base.metadata.create_all(engine)
-                with Session(engine) as s, s.begin():
-                    if s.get(Meta, "schema_version") is None:
-                        s.add(Meta(key="schema_version", value=SCHEMA_VERSION))
+                with engine.connect() as conn:
+                    if recorded is None:  # a new catalog: two processes creating it at once take turns
+                        _lock_for_writing(conn)
+                    Base.metadata.create_all(conn)
+                    if conn.execute(select(Meta.key).where(Meta.key == "schema_version")).first() is None:
+                        conn.execute(insert(Meta).values(key="schema_version", value=SCHEMA_VERSION))
+                    conn.commit()
         except VerilensError:
             engine.dispose()
             raise
@@ -482,8 +504,10 @@ class Archive:
                         pdq = BinaryIndex.from_parts(st["pdq_kind"], st["pdq_params"],
                                                      (self.index_dir / "pdq.faiss").read_bytes(), owners)
                         feat = DescriptorIndex.load(self.index_dir / "feat.npz")
-                        if feat.ntotal != int(st["feat_entries"]):
-                            raise ValueError("descriptor index and state disagree")
+                        # two processes saving at once can leave files of both: the state names each one's size
+                        if (feat.ntotal != int(st["feat_entries"])
+                                or pdq.ntotal != int(st.get("pdq_entries", pdq.ntotal))):
+                            raise ValueError("index files and state disagree")
                         # entries must name catalog rows the state covers, or hits would vanish in silence
                         for ids in (owners, feat.ids):
                             if len(ids) and (int(ids.min()) < 1 or int(ids.max()) > upto):
@@ -620,7 +644,7 @@ class Archive:
                 st = {"version": 2, "hash_rows": self._indexed_rows, "max_hash_id": self._indexed_max,
                       "pdq_kind": self._pdq.kind, "pdq_params": list(self._pdq.params),
                       "feat_kind": self._feat.kind, "feat_params": list(self._feat.params),
-                      "feat_entries": self._feat.ntotal}
+                      "feat_entries": self._feat.ntotal, "pdq_entries": self._pdq.ntotal}
                 tmp = d / f"state.json.{tag}"
                 tmp.write_text(json.dumps(st))
                 os.replace(tmp, state)
@@ -673,8 +697,10 @@ class Archive:
         stamp = now_iso()
         for attempt in range(3):
             try:
-                with self._lock, self.engine.begin() as conn:
+                with self._lock, self.engine.connect() as conn:
+                    _lock_for_writing(conn)
                     outcomes, new_rows = self._add_batch(conn, batch, stamp)
+                    conn.commit()
                 break
             except IntegrityError as exc:  # another process added the same bytes meanwhile: read again
                 if attempt == 2:
