@@ -34,13 +34,14 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -173,7 +174,7 @@ class HashedItem:
     thumbnail: bytes | None
     pictures: tuple[HashedPicture, ...]
     #: Bytes the archive already held when they were hashed: nothing was decoded, only the
-    #: new sighting is recorded (see :meth:`Archive.has_sha256`).
+    #: new sighting is recorded (see :meth:`Archive.known_bytes`).
     known: bool = False
 
 
@@ -343,6 +344,8 @@ def _unwritable(db: str | Path | None) -> bool:
     path = Path(db if db is not None else default_db()).expanduser()
     return path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
+
+_HAS_SHA256 = select(Item.id).where(Item.sha256 == bindparam("sha")).limit(1)
 
 #: PostgreSQL advisory lock key held by a batch's transaction ("vlar").
 WRITE_LOCK_KEY = 0x766C6172
@@ -853,10 +856,38 @@ class Archive:
         dec = decode_reduced(path, side=QUERY_SIDE)
         return self.query(dec.rgb, top_k=top_k, sha256=sha256 or sha256_file(path))
 
-    def has_sha256(self, sha256: str) -> bool:
-        """Whether these very bytes are archived (an ingest then records a sighting without decoding)."""
-        with Session(self.engine) as s:
-            return s.execute(select(Item.id).where(Item.sha256 == sha256)).first() is not None
+    @contextmanager
+    def known_bytes(self) -> Iterator[Callable[[str], bool]]:
+        """A test of whether bytes (by SHA-256) are archived, for hashing threads.
+
+        An ingest asks it once per file, before decoding: archived bytes (a repost) need only
+        a new sighting. Each thread keeps one connection while the block lasts (a question
+        then costs about 25 µs; a pooled connection per question twice that, an ORM session
+        ten times). A catalog that cannot answer answers "no": the file is hashed in full.
+        """
+        local = threading.local()
+        opened: list[Any] = []
+        guard = threading.Lock()
+
+        def known(sha256: str) -> bool:
+            try:
+                conn = getattr(local, "conn", None)
+                if conn is None:
+                    conn = local.conn = self.engine.connect()
+                    with guard:
+                        opened.append(conn)
+                try:
+                    return conn.execute(_HAS_SHA256, {"sha": sha256}).first() is not None
+                finally:
+                    conn.rollback()  # no transaction (and no snapshot) is held between files
+            except Exception:
+                return False
+
+        try:
+            yield known
+        finally:
+            for conn in opened:
+                conn.close()
 
     def exact(self, sha256: str) -> Match | None:
         """The archived item with these very bytes, as a match (distance 0, similarity 1), or None.

@@ -463,14 +463,8 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
         # the window (waiting on the whole window each time held the interpreter lock against
         # the hashing threads)
         done_q: queue.SimpleQueue[tuple[Future[Any], str]] = queue.SimpleQueue()
-
-        def known_bytes(sha: str) -> bool:
-            try:
-                return archive.has_sha256(sha)
-            except Exception:  # the catalog busy or gone: hashed in full, the commit will tell
-                return False
-
-        with ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="hash") as pool:
+        with archive.known_bytes() as known_bytes, \
+                ThreadPoolExecutor(max_workers=max(1, workers), thread_name_prefix="hash") as pool:
 
             def submit(path: str) -> None:
                 def arrived(f: Future[Any]) -> None:
