@@ -69,6 +69,7 @@ from .features import (
     OVERLAY_ONLY_DRAWN,
     OVERLAY_ONLY_SPREAD,
     Features,
+    drawn_share,
     extract_features,
     hull_region,
     overlay_mask,
@@ -715,7 +716,7 @@ class Archive:
 
     def _add_batch(self, conn: Any, batch: Sequence[tuple[HashedItem, str | None, str | None]], stamp: str
                    ) -> tuple[list[AddOutcome], list[tuple[int, bytes, int, bytes | None]]]:
-        """The statements of :meth:`add_hashed`, in its transaction."""
+        """The statements of :meth:`add_hashed`, in its transaction (holding the catalog's write lock)."""
         outcomes: list[AddOutcome] = []
         new_rows: list[tuple[int, bytes, int, bytes | None]] = []
         # Core statements, not ORM objects: a batch is a handful of multi-row INSERTs
@@ -777,14 +778,9 @@ class Archive:
             conn.execute(insert(Source), [{"item_id": ids[sha], "path": path, "source_url": url,
                                            "first_seen": seen_n, "added_at": stamp}
                                           for sha, path, url, seen_n in sightings])
-        for sha in changed & known_items.keys():
-            # folded again from every sighting, now that this transaction holds the write lock:
-            # another process may have recorded an earlier one since the items were read
-            it = {"first_seen": None, "source_url": None}
-            for url, seen in conn.execute(select(Source.source_url, Source.first_seen)
-                                          .where(Source.item_id == known_items[sha]["id"]).order_by(Source.id)):
-                _take_sighting(it, seen, url)
-            conn.execute(update(Item).where(Item.id == known_items[sha]["id"])
+        for sha in changed & known_items.keys():  # read under the write lock: no other writer since
+            it = known_items[sha]
+            conn.execute(update(Item).where(Item.id == it["id"])
                          .values(first_seen=it["first_seen"], source_url=it["source_url"]))
         rows = [{"item_id": ids[sha], "frame_time_s": p.frame_time_s, "pdq": p.pdq, "quality": p.quality,
                  "features": p.features} for sha, (_, hashed) in fresh.items() for p in hashed.pictures]
@@ -970,8 +966,7 @@ class Archive:
             # a second keypoint pass when drawn strokes (text, logos) hold most of the corners
             # that were looked up: detect away from them, spread over a finer grid
             mask = drawn_mask()
-            xy = np.clip(np.round(qf.xy[:QUERY_LOOKUPS]).astype(np.int64), 0, [mask.shape[1] - 1, mask.shape[0] - 1])
-            share = float(mask[xy[:, 1], xy[:, 0]].mean())
+            share = drawn_share(mask, qf.xy[:QUERY_LOOKUPS])
             if share >= OVERLAY_TRIGGER:
                 ran_overlay = True
                 of = extract_features(small, max_side=QUERY_FEATURE_SIDE, n_keep=OVERLAY_FEATURES, grid=OVERLAY_GRID,

@@ -522,6 +522,15 @@ MIN_AGREEMENT = 0.35
 OVERLAY_ONLY_SPREAD = 0.05
 
 
+def drawn_share(drawn_mask: np.ndarray, xy: np.ndarray) -> float:
+    """Share (0..1) of keypoints at ``xy`` (pixels of the mask's picture) on drawn strokes."""
+    if len(xy) == 0:
+        return 0.0
+    h, w = drawn_mask.shape[:2]
+    at = np.clip(np.round(xy).astype(np.int64), 0, [w - 1, h - 1])
+    return float(drawn_mask[at[:, 1], at[:, 0]].mean())
+
+
 def overlay_only(v: Verification, drawn_mask: np.ndarray, agreement: Callable[[], float | None]) -> bool:
     """Whether a geometric match rests only on drawn text or graphics that two pictures share.
 
@@ -555,11 +564,7 @@ def overlay_only(v: Verification, drawn_mask: np.ndarray, agreement: Callable[[]
     0.89, those resting on strokes at least 0.79; different pictures under one banner at
     most 0.16.
     """
-    if len(v.query_xy) == 0:
-        return False
-    h, w = drawn_mask.shape[:2]
-    xy = np.clip(np.round(v.query_xy).astype(np.int64), 0, [w - 1, h - 1])
-    if float(drawn_mask[xy[:, 1], xy[:, 0]].mean()) < OVERLAY_ONLY_DRAWN:
+    if len(v.query_xy) == 0 or drawn_share(drawn_mask, v.query_xy) < OVERLAY_ONLY_DRAWN:
         return False
     agree = agreement()
     if agree is None:
@@ -568,5 +573,5 @@ def overlay_only(v: Verification, drawn_mask: np.ndarray, agreement: Callable[[]
 
 
 __all__ = ["DESC_BYTES", "Features", "MATCH_MAX_BITS", "MIN_AGREEMENT", "MIN_INLIERS", "OVERLAY_ONLY_DRAWN",
-           "OVERLAY_ONLY_SPREAD", "Verification", "describe_transform", "extract_features", "hull_region",
+           "OVERLAY_ONLY_SPREAD", "Verification", "describe_transform", "drawn_share", "extract_features", "hull_region",
            "overlay_mask", "overlay_only", "picture_agreement", "resize_max", "to_gray", "verify"]
