@@ -55,6 +55,7 @@ DATA = Path(os.environ.get("VERILENS_SHARED_DATA", ROOT.parent / "shared" / "dat
 OUT = ROOT / "docs" / "benchmarks"
 sys.path.insert(0, str(ROOT / "src"))
 
+from verilens.intake.media import sha256_file  # noqa: E402
 from verilens.provenance import Archive  # noqa: E402
 from verilens.provenance.archive import FEATURES_STORED, SEARCH_PARAMETERS  # noqa: E402
 from verilens.provenance.catalog import HashRow, Item, Source, now_iso  # noqa: E402
@@ -619,7 +620,7 @@ def shared_banner_stress(archived: list[dict[str, Any]], absent: list[dict[str, 
     out: dict[str, Any] = {"archived": len(paths), "banners": [t for t, _ in BANNERS]}
     with Archive.open(tmp / "banner.db") as arch:
         ingest(arch, [Entry(str(p)) for p in paths], workers=2)
-        ids = {it.path: it.id for it in (arch.exact(hash_file(str(p)).sha256) for p in paths) if it}
+        ids = {it.path: it.id for it in (arch.exact(sha256_file(p)) for p in paths) if it}  # no second decode
         negatives = [as_received(banner(p["rgb"], d), 85) for p in absent for d in range(len(BANNERS))]
         rng = np.random.default_rng(21)
         positives = []
