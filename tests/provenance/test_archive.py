@@ -133,6 +133,11 @@ def test_video_frames_are_one_item_with_frame_times(tmp_path):
         assert m[0].frame_time_s == 9.0
 
 
+def _index_file(folder: Path, part: str) -> Path:
+    """The file of the index's base the state names, e.g. ``pdq.faiss``."""
+    return folder / f"base-{json.loads((folder / 'state.json').read_text())['base']}.{part}"
+
+
 def test_indexes_persist_and_are_rebuilt_or_caught_up(tmp_path):
     db = tmp_path / "a.db"
     with Archive.open(db) as a:
@@ -149,7 +154,7 @@ def test_indexes_persist_and_are_rebuilt_or_caught_up(tmp_path):
     assert b.caught_up == 1 and len(b.search_image(photo(3))) == 1
     b.close()
     # a corrupt index file: rebuilt from the catalog
-    (tmp_path / "a.db.index" / "pdq.faiss").write_bytes(b"junk")
+    _index_file(tmp_path / "a.db.index", "pdq.faiss").write_bytes(b"junk")
     c = Archive.open(db)
     assert c.rebuilt and len(c.search_image(photo(1))) == 1
     c.close()
@@ -164,7 +169,7 @@ def test_any_damage_to_the_index_state_means_a_rebuild(tmp_path):
         state.write_text(text)
         with Archive.open(db) as a:
             assert a.rebuilt and len(a.search_image(photo(0))) == 1, text
-    owners = tmp_path / "a.db.index" / "pdq.owners.npy"
+    owners = _index_file(tmp_path / "a.db.index", "pdq.owners.npy")
     np.save(owners, np.array([99], np.int64))  # a hit would name a row that does not exist
     with Archive.open(db) as a:
         assert a.rebuilt and len(a.search_image(photo(0))) == 1
@@ -326,17 +331,18 @@ def test_second_stage_with_a_vocabulary_finds_crops_and_survives_damaged_index_f
         assert len(m) == 1 and m[0].path == str(tmp_path / f"p{i}.jpg") and m[0].stage == "local_features"
     assert a.search_image(photo(7)) == []
     a.close()
-    feat = tmp_path / "a.db.index" / "feat.npz"
-    raw = feat.read_bytes()
-    for junk in (b"", raw[: len(raw) // 3], b"PK\x03\x04" + bytes(200)):
-        feat.write_bytes(junk)
+    folder = tmp_path / "a.db.index"
+    for part, cut in (("vocab.npz", lambda raw: b""), ("vocab.npz", lambda raw: raw[: len(raw) // 3]),
+                      ("vocab.npz", lambda raw: b"PK\x03\x04" + bytes(200)), ("ids.npy", lambda raw: raw[:-4]),
+                      ("sigs.npy", lambda raw: raw[:64]), ("ids.npy", lambda raw: raw[:128] + b"\xff" * (len(raw) - 128))):
+        feat = _index_file(folder, f"feat.{part}")  # each save after a rebuild writes a new base
+        feat.write_bytes(cut(feat.read_bytes()))
         b = Archive.open(db)
-        assert b.rebuilt and b._feat.n_words > 1
+        assert b.rebuilt and b._feat.n_words > 1, part
         m = b.search_image(caption_bar(photo(105)))
         assert len(m) == 1 and m[0].path == str(tmp_path / "p5.jpg")
         b.close()
-        feat = tmp_path / "a.db.index" / "feat.npz"
-
+        assert not feat.exists()  # the damaged base was replaced
 
 
 def _banner(rgb: np.ndarray) -> np.ndarray:
@@ -430,7 +436,10 @@ def test_an_archive_on_a_read_only_file_system_is_searched(tmp_path):
             assert a.read_only and len(a.search_image(photo(0))) == 1
         assert _snapshot(src) == before
     finally:
-        subprocess.run(["umount", str(mnt)], capture_output=True)
+        unmounted = subprocess.run(["umount", str(mnt)], capture_output=True).returncode == 0
+    assert unmounted  # closing let go of the memory-mapped index files
+    with pytest.raises(VerilensError, match="has been closed"):
+        a.search_image(photo(0))
 
 
 def test_index_files_of_another_size_than_the_state_names_are_rebuilt(tmp_path):
@@ -444,3 +453,108 @@ def test_index_files_of_another_size_than_the_state_names_are_rebuilt(tmp_path):
     state.write_text(json.dumps({**st, "pdq_entries": 2}))  # another process's PDQ files beside this state
     with Archive.open(db) as a:
         assert a.rebuilt and len(a.search_image(photo(2))) == 1
+
+
+def test_a_save_writes_what_was_added_as_a_segment_and_leaves_the_base_alone(tmp_path):
+    db, folder = tmp_path / "a.db", tmp_path / "a.db.index"
+    with Archive.open(db) as a:
+        for i in range(3):
+            a.add_path(_write(tmp_path / f"p{i}.jpg", photo(i)))
+    base = _index_file(folder, "feat.ids.npy")
+    before = {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("base-*")}
+    with Archive.open(db) as a:
+        a.add_path(_write(tmp_path / "p3.jpg", photo(3)))
+    st = json.loads((folder / "state.json").read_text())
+    assert st["version"] == 3 and base.name.startswith(f"base-{st['base']}.")
+    assert [(g["pdq"], g["feat"] > 0) for g in st["segments"]] == [(1, True)]
+    assert {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in folder.glob("base-*")} == before
+    with Archive.open(db) as a:  # base and segment together, nothing rebuilt or caught up
+        assert not a.rebuilt and a.caught_up == 0 and a.stats()["index"]["pdq"]["entries"] == 4
+        assert isinstance(a._feat.ids, np.memmap)  # the descriptor lists are paged in as searches read them
+        assert len(a.search_image(photo(1))) == 1 and len(a.search_image(photo(3))) == 1
+        m = a.search_image(crop(photo(3), 0.3, ox=0.2, oy=0.8))
+        assert len(m) == 1 and m[0].path == str(tmp_path / "p3.jpg") and m[0].stage == "local_features"
+
+
+def test_segments_are_folded_into_a_new_base_and_old_files_removed(tmp_path, monkeypatch):
+    import os
+    import time
+
+    from verilens.provenance import archive as archive_mod
+
+    db, folder = tmp_path / "a.db", tmp_path / "a.db.index"
+    with Archive.open(db) as a:
+        a.add_path(_write(tmp_path / "p0.jpg", photo(0)))
+    with Archive.open(db) as a:
+        a.add_path(_write(tmp_path / "p1.jpg", photo(1)))
+    first = json.loads((folder / "state.json").read_text())
+    assert len(first["segments"]) == 1
+    # leftovers of an interrupted save: a recent one may be another process's, an old one is removed
+    recent, old = folder / "seg-0123456789ab.npz", folder / "seg-ba9876543210.npz"
+    recent.write_bytes(b"x")
+    old.write_bytes(b"x")
+    os.utime(old, (time.time() - 7200, time.time() - 7200))
+    monkeypatch.setattr(archive_mod, "SEGMENT_FLOOR", 0)  # any segment is now more than the base can carry
+    with Archive.open(db) as a:
+        a.add_path(_write(tmp_path / "p2.jpg", photo(2)))
+    st = json.loads((folder / "state.json").read_text())
+    assert st["base"] != first["base"] and st["segments"] == [] and st["pdq_entries"] == 3
+    names = {p.name for p in folder.iterdir()}
+    assert names == {"state.json", recent.name} | {f"base-{st['base']}.{part}" for part in (
+        "pdq.faiss", "pdq.owners.npy", "feat.vocab.npz", "feat.ids.npy", "feat.sigs.npy")}
+    with Archive.open(db) as a:
+        assert not a.rebuilt and all(len(a.search_image(photo(i))) == 1 for i in range(3))
+
+
+@pytest.mark.parametrize("spoil", ["truncated", "missing", "outside", "base outside", "size", "not a number"])
+def test_a_damaged_missing_or_misnamed_segment_means_a_rebuild(tmp_path, spoil):
+    db, folder = tmp_path / "a.db", tmp_path / "a.db.index"
+    with Archive.open(db) as a:
+        a.add_path(_write(tmp_path / "p0.jpg", photo(0)))
+    with Archive.open(db) as a:
+        a.add_path(_write(tmp_path / "p1.jpg", photo(1)))
+    st = json.loads((folder / "state.json").read_text())
+    seg = folder / st["segments"][0]["file"]
+    raw = seg.read_bytes()
+    if spoil == "truncated":
+        seg.write_bytes(raw[: len(raw) // 2])
+    elif spoil == "missing":
+        seg.unlink()
+    elif spoil == "outside":  # a state naming a file outside the index folder is not followed
+        (tmp_path / "outside.npz").write_bytes(raw)
+        seg.unlink()
+        st["segments"][0]["file"] = "../outside.npz"
+    elif spoil == "base outside":
+        st["base"] = "../../x"
+    else:
+        st["segments"][0]["feat"] = 3 if spoil == "size" else "many"
+    (folder / "state.json").write_text(json.dumps(st))
+    with Archive.open(db) as a:
+        assert a.rebuilt and len(a.search_image(photo(1))) == 1 and len(a.search_image(photo(0))) == 1
+    with Archive.open(db) as a:
+        assert not a.rebuilt
+
+
+def test_indexes_saved_in_the_older_single_file_layout_are_read_then_saved_anew(tmp_path):
+    db, folder = tmp_path / "a.db", tmp_path / "a.db.index"
+    with Archive.open(db) as a:
+        for i in range(2):
+            a.add_path(_write(tmp_path / f"p{i}.jpg", photo(i)))
+        pdq, feat = a._pdq, a._feat
+    st = json.loads((folder / "state.json").read_text())
+    for p in folder.iterdir():
+        p.unlink()
+    (folder / "pdq.faiss").write_bytes(pdq.to_bytes())
+    np.save(folder / "pdq.owners.npy", pdq.owners)
+    np.savez(folder / "feat.npz", **feat.to_arrays())
+    old = {k: st[k] for k in ("hash_rows", "max_hash_id", "pdq_kind", "pdq_params", "feat_kind", "feat_params",
+                              "feat_entries", "pdq_entries")}
+    (folder / "state.json").write_text(json.dumps({"version": 2, **old}))
+    with Archive.open(db) as a:
+        assert not a.rebuilt and len(a.search_image(photo(1))) == 1
+        a.add_path(_write(tmp_path / "p2.jpg", photo(2)))
+    st = json.loads((folder / "state.json").read_text())
+    assert st["version"] == 3 and st["segments"] == [] and st["pdq_entries"] == 3
+    assert not {"pdq.faiss", "pdq.owners.npy", "feat.npz"} & {p.name for p in folder.iterdir()}
+    with Archive.open(db) as a:
+        assert not a.rebuilt and all(len(a.search_image(photo(i))) == 1 for i in range(3))

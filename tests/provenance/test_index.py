@@ -137,7 +137,7 @@ def test_descriptor_index_votes_for_the_owner_of_near_descriptors():
     assert idx.memory_bytes() >= 12 * n
 
 
-def test_descriptor_index_round_trip_and_damaged_files(tmp_path):
+def test_descriptor_index_round_trip_and_arrays_that_do_not_fit():
     rng = np.random.default_rng(4)
     x, label = _clusters(rng, 200, 20, 30)
     k = DescriptorIndex.branching_for(len(x))
@@ -145,25 +145,54 @@ def test_descriptor_index_round_trip_and_damaged_files(tmp_path):
     idx.add(x, label)
     q = x[label == 17]
     before = idx.vote(q, 6)[:2]
-    idx.save(tmp_path / "f.npz")
-    again = DescriptorIndex.load(tmp_path / "f.npz")
+    parts = idx.to_arrays()
+    again = DescriptorIndex.from_arrays(parts)
     assert again.params == (k, k) and again.ntotal == idx.ntotal
     after = again.vote(q, 6)[:2]
     assert np.array_equal(before[0], after[0]) and np.array_equal(before[1], after[1])
-    raw = (tmp_path / "f.npz").read_bytes()
-    bad = tmp_path / "bad.npz"
-    for junk in (b"", b"junk", raw[: len(raw) // 2], raw[:100] + b"\0" * 64 + raw[164:]):
-        bad.write_bytes(junk)
+    for bad in ({**parts, "offsets": parts["offsets"][::-1].copy()}, {**parts, "ids": parts["ids"][:-1]},
+                {**parts, "ids": -parts["ids"]}, {**parts, "sigs": parts["sigs"].astype(np.int64)},
+                {k: v for k, v in parts.items() if k != "fine"}, {**parts, "coarse": parts["coarse"][:1]}):
         with pytest.raises(ValueError):
-            DescriptorIndex.load(bad)
-    # arrays that load but do not fit together
-    np.savez(bad, coarse=again.coarse, fine=again.fine, offsets=again.offsets[::-1].copy(), ids=again.ids,
-             sigs=again.sigs)
+            DescriptorIndex.from_arrays(bad)
+
+
+def test_unsaved_entries_refiled_give_the_same_votes():
+    rng = np.random.default_rng(6)
+    x, label = _clusters(rng, 200, 20, 30)
+    idx = feature_index_for(len(x), x)
+    idx.add(x[:2000], label[:2000])
+    base = DescriptorIndex.from_arrays({k: v.copy() for k, v in idx.to_arrays().items()})
+    idx.mark_saved()
+    idx.add(x[2000:], label[2000:])
+    assert idx.unsaved_entries == len(x) - 2000
+    words, rows, sigs = idx.unsaved()
+    base.add_filed(words, rows, sigs)  # what a segment file carries, filed without assigning words again
+    assert base.ntotal == idx.ntotal and base.unsaved_entries == 0
+    q = x[label == 150]
+    assert all(np.array_equal(a, b) for a, b in zip(idx.vote(q, 6), base.vote(q, 6), strict=True))
+    idx.mark_saved()
+    assert idx.unsaved_entries == 0 and len(idx.unsaved()[0]) == 0
     with pytest.raises(ValueError):
-        DescriptorIndex.load(bad)
-    np.savez(bad, coarse=again.coarse, fine=again.fine, offsets=again.offsets, ids=again.ids[:-1], sigs=again.sigs)
+        base.add_filed(words + np.uint32(base.n_words), rows, sigs)
     with pytest.raises(ValueError):
-        DescriptorIndex.load(bad)
+        base.add_filed(words, rows.astype(np.int64), sigs)
+    # a rebuild (bulk) is saved whole: its entries are not logged
+    bulk = feature_index_for(len(x), x)
+    bulk.bulk = True
+    bulk.add(x, label)
+    assert bulk.unsaved_entries == 0
+
+
+def test_codes_from_gives_the_codes_added_since(tmp_path):
+    rng = np.random.default_rng(7)
+    codes = rng.integers(0, 256, (50, 32), dtype=np.uint8)
+    for kind in ("flat", "multihash"):
+        b = BinaryIndex(kind)
+        b.add(codes[:30], np.arange(30))
+        b.add(codes[30:], np.arange(30, 50))
+        assert np.array_equal(b.codes_from(30), codes[30:]) and np.array_equal(b.codes_from(0), codes)
+        assert b.codes_from(50).shape == (0, 32) and b.codes_from(99).shape == (0, 32)
 
 
 def test_one_word_index_is_an_exhaustive_signature_scan():

@@ -33,7 +33,10 @@ import hashlib
 import json
 import logging
 import os
+import re
+import secrets
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -200,6 +203,26 @@ def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPi
                              oversample=FEATURE_OVERSAMPLE)
     return HashedPicture(ph.bits, ph.quality, feats.to_bytes() if len(feats) else None,
                          None if frame_time_s is None else float(frame_time_s))
+
+
+#: Descriptor entries saved in segment files before the index is saved whole again (or an
+#: eighth of the entries in its base, whichever is more; the in-memory merge uses the same eighth).
+SEGMENT_FLOOR = 1 << 20
+#: Names of index files: a base's parts and segments, each with a random 12-digit hex name.
+_INDEX_FILE = re.compile(r"(base-[0-9a-f]{12}\.(pdq\.faiss|pdq\.owners\.npy|feat\.(vocab\.npz|ids\.npy|sigs\.npy))"
+                         r"|seg-[0-9a-f]{12}\.npz|state\.json\.[0-9]+\.[0-9]+\.tmp)")
+
+
+def _new_index_file_id() -> str:
+    return secrets.token_hex(6)
+
+
+def _index_file_id(name: Any, segment: bool = False) -> str:
+    """A base id or segment file name from a state file, checked (never a path elsewhere)."""
+    text = str(name)
+    if not re.fullmatch(r"seg-[0-9a-f]{12}\.npz" if segment else r"[0-9a-f]{12}", text):
+        raise ValueError(f"not an index file name: {text[:40]!r}")
+    return text
 
 
 #: Sightings listed with a match (all are counted in ``sources``).
@@ -393,10 +416,17 @@ class Archive:
         self._indexed_max = 0
         self._indexed_rows = 0
         self._dirty = False
+        #: The saved index files: the base's name, the segments saved since, the PDQ entries
+        #: those files hold, and whether the next save must write a new base.
+        self._base: str | None = None
+        self._segments: list[dict[str, Any]] = []
+        self._saved_pdq = 0
+        self._base_due = True
         self.rebuilt = False
         self.caught_up = 0
         #: Opened without writing (see :meth:`open`).
         self.read_only = False
+        self._closed = False
 
     # ------------------------------------------------------------------ open / close
     @classmethod
@@ -479,6 +509,14 @@ class Archive:
                 log.warning("%s", exc)
             finally:
                 self.engine.dispose()
+                # the keypoint lists are memory-mapped: let go of the files (a read-only medium
+                # can then be unmounted); a closed archive refuses further use
+                self._pdq, self._feat = pdq_index_for(0), feature_index_for(0)
+                self._closed = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise VerilensError(f"the archive {self.name} has been closed")
 
     def __enter__(self) -> Archive:
         return self
@@ -500,24 +538,19 @@ class Archive:
                 st = json.loads(state_path.read_text())
                 if not isinstance(st, dict):
                     raise ValueError("not an index state")
-                if st.get("version") == 2 and int(st["max_hash_id"]) <= max_id:
+                if st.get("version") in (2, 3) and int(st["max_hash_id"]) <= max_id:
                     upto = int(st["max_hash_id"])
                     n_upto = s.execute(select(func.count(HashRow.id)).where(HashRow.id <= upto)).scalar_one()
                     if int(n_upto) == int(st["hash_rows"]):
-                        owners = np.load(self.index_dir / "pdq.owners.npy")
-                        pdq = BinaryIndex.from_parts(st["pdq_kind"], st["pdq_params"],
-                                                     (self.index_dir / "pdq.faiss").read_bytes(), owners)
-                        feat = DescriptorIndex.load(self.index_dir / "feat.npz")
+                        pdq, feat = self._read_index_files(st, upto)
                         # two processes saving at once can leave files of both: the state names each one's size
                         if (feat.ntotal != int(st["feat_entries"])
                                 or pdq.ntotal != int(st.get("pdq_entries", pdq.ntotal))):
                             raise ValueError("index files and state disagree")
-                        # entries must name catalog rows the state covers, or hits would vanish in silence
-                        for ids in (owners, feat.ids):
-                            if len(ids) and (int(ids.min()) < 1 or int(ids.max()) > upto):
-                                raise ValueError("index entries name rows outside the catalog")
                         self._pdq, self._feat = pdq, feat
                         self._indexed_max, self._indexed_rows = upto, int(n_upto)
+                        self._saved_pdq = pdq.ntotal
+                        self._base_due = self._base is None  # the older layout is saved anew
                         loaded = True
             except Exception:  # derived data, possibly damaged in any way: rebuilt from the catalog
                 loaded = False
@@ -534,6 +567,48 @@ class Archive:
                 self.caught_up = self._indexed_rows - before
                 self._dirty = True
 
+    def _read_index_files(self, st: dict[str, Any], upto: int) -> tuple[BinaryIndex, DescriptorIndex]:
+        """The indexes a state names: its base files (the descriptor lists memory-mapped) and
+        its segments. Raises on any damage or disagreement (the caller rebuilds)."""
+        d = self.index_dir
+
+        def rows_ok(ids: np.ndarray) -> np.ndarray:
+            # entries must name catalog rows the state covers, or hits would vanish in silence
+            if len(ids) and (int(ids.min()) < 1 or int(ids.max()) > upto):
+                raise ValueError("index entries name rows outside the catalog")
+            return ids
+
+        if st["version"] == 2:  # the layout before segments: one file per index, rewritten whole
+            owners = rows_ok(np.load(d / "pdq.owners.npy", allow_pickle=False))
+            pdq = BinaryIndex.from_parts(st["pdq_kind"], st["pdq_params"], (d / "pdq.faiss").read_bytes(), owners)
+            with np.load(d / "feat.npz", allow_pickle=False) as z:
+                feat = DescriptorIndex.from_arrays({k: z[k] for k in z.files})
+            rows_ok(feat.ids)
+            self._base, self._segments = None, []
+            return pdq, feat
+        base = _index_file_id(st["base"])
+        segments = [{**g, "file": _index_file_id(g["file"], segment=True)} for g in st["segments"]]
+        # named now: if these files turn out damaged, the new base saved after the rebuild replaces them
+        self._base, self._segments, self._base_due = base, segments, True
+        owners = rows_ok(np.load(d / f"base-{base}.pdq.owners.npy", allow_pickle=False))
+        pdq = BinaryIndex.from_parts(st["pdq_kind"], st["pdq_params"], (d / f"base-{base}.pdq.faiss").read_bytes(),
+                                     owners)
+        with np.load(d / f"base-{base}.feat.vocab.npz", allow_pickle=False) as z:
+            parts = {k: z[k] for k in ("coarse", "fine", "offsets")}
+        for k in ("ids", "sigs"):  # the bulk of the index: paged in as searches read it
+            parts[k] = np.load(d / f"base-{base}.feat.{k}.npy", mmap_mode="r", allow_pickle=False)
+        feat = DescriptorIndex.from_arrays(parts)
+        rows_ok(feat.ids)
+        for g in segments:
+            with np.load(d / g["file"], allow_pickle=False) as z:
+                seg = {k: z[k] for k in ("pdq_codes", "pdq_owners", "feat_words", "feat_ids", "feat_sigs")}
+            if len(seg["pdq_codes"]) != int(g["pdq"]) or len(seg["feat_words"]) != int(g["feat"]):
+                raise ValueError("a segment and the state disagree")
+            g["pdq"], g["feat"] = len(seg["pdq_codes"]), len(seg["feat_words"])
+            pdq.add(seg["pdq_codes"], rows_ok(seg["pdq_owners"]))
+            feat.add_filed(seg["feat_words"], rows_ok(seg["feat_ids"]), seg["feat_sigs"])
+        return pdq, feat
+
     def _rebuild(self, s: Session, n_rows: int) -> None:
         self._pdq = pdq_index_for(n_rows)
         n_desc = n_rows * FEATURES_STORED
@@ -548,6 +623,7 @@ class Archive:
         finally:
             self._feat.bulk = False
         self._feat.compact()
+        self._base_due = True  # saved whole
         self.rebuilt = True
         self._dirty = True
 
@@ -615,13 +691,21 @@ class Archive:
             self._dirty = True
 
     def ensure_writable(self) -> None:
-        """Raise :class:`VerilensError` when the archive is open read-only."""
+        """Raise :class:`VerilensError` when the archive is open read-only (or closed)."""
+        self._check_open()
         if self.read_only:
             raise VerilensError(f"the archive {self.name} is open read-only (it or its folder cannot be written): "
                                 "nothing can be added to it here")
 
-    def save_indexes(self) -> None:
-        """Write the indexes beside the catalog (atomically: state file last)."""
+    def save_indexes(self, whole: bool = False) -> None:
+        """Write the indexes beside the catalog.
+
+        What was added since the last save goes to a new segment file; the base files are
+        rewritten (``whole``, after a rebuild, or once the segments hold more than an eighth
+        of the base, at least :data:`SEGMENT_FLOOR` descriptor entries). The state file,
+        replaced atomically, names the files that make the index; files no state names are
+        never read.
+        """
         self.ensure_writable()
         with self._lock:
             want_pdq = pdq_index_for(self._indexed_rows).kind
@@ -629,33 +713,75 @@ class Archive:
                 with Session(self.engine) as s:
                     self._rebuild(s, self._catalog_state(s)[0])
             d = self.index_dir
-            # temporary names of this process and thread: two ingests of one archive at once
-            # must not rename each other's half-written files
-            tag = f"{os.getpid()}.{threading.get_ident()}.tmp"
+            whole = whole or self._base_due
+            if not whole:  # (the segments' sizes were checked when they were read)
+                in_segments = sum(int(g["feat"]) for g in self._segments) + self._feat.unsaved_entries
+                whole = in_segments > max(SEGMENT_FLOOR, (self._feat.ntotal - in_segments) // 8)
+            old = self._files_named()
+            base: str | None
             try:
                 d.mkdir(parents=True, exist_ok=True)
-                state = d / "state.json"
-                if state.exists() or state.is_symlink():
-                    state.unlink()  # invalid while the files are replaced
-                tmp = d / f"pdq.faiss.{tag}"
-                tmp.write_bytes(self._pdq.to_bytes())
-                os.replace(tmp, d / "pdq.faiss")
-                with open(d / f"pdq.owners.{tag}", "wb") as fh:
-                    np.save(fh, self._pdq.owners)
-                os.replace(d / f"pdq.owners.{tag}", d / "pdq.owners.npy")
-                self._feat.save(d / f"feat.{tag}.npz")
-                os.replace(d / f"feat.{tag}.npz", d / "feat.npz")
-                st = {"version": 2, "hash_rows": self._indexed_rows, "max_hash_id": self._indexed_max,
+                if whole:
+                    base, segments = _new_index_file_id(), []
+                    (d / f"base-{base}.pdq.faiss").write_bytes(self._pdq.to_bytes())
+                    np.save(d / f"base-{base}.pdq.owners.npy", self._pdq.owners)
+                    parts = self._feat.to_arrays()
+                    np.savez(d / f"base-{base}.feat.vocab.npz", coarse=parts["coarse"], fine=parts["fine"],
+                             offsets=parts["offsets"])
+                    for k in ("ids", "sigs"):
+                        np.save(d / f"base-{base}.feat.{k}.npy", parts[k])
+                else:
+                    base, segments = self._base, list(self._segments)  # a base exists: not due
+                    words, ids, sigs = self._feat.unsaved()
+                    codes = self._pdq.codes_from(self._saved_pdq)
+                    if len(words) or len(codes):
+                        name = f"seg-{_new_index_file_id()}.npz"
+                        np.savez(d / name, pdq_codes=codes, pdq_owners=self._pdq.owners[self._saved_pdq:],
+                                 feat_words=words, feat_ids=ids, feat_sigs=sigs)
+                        segments.append({"file": name, "pdq": int(len(codes)), "feat": int(len(words))})
+                st = {"version": 3, "hash_rows": self._indexed_rows, "max_hash_id": self._indexed_max,
                       "pdq_kind": self._pdq.kind, "pdq_params": list(self._pdq.params),
                       "feat_kind": self._feat.kind, "feat_params": list(self._feat.params),
-                      "feat_entries": self._feat.ntotal, "pdq_entries": self._pdq.ntotal}
-                tmp = d / f"state.json.{tag}"
+                      "feat_entries": self._feat.ntotal, "pdq_entries": self._pdq.ntotal,
+                      "base": base, "segments": segments}
+                # a name of this process and thread: two saves at once must not rename each
+                # other's half-written state
+                tmp = d / f"state.json.{os.getpid()}.{threading.get_ident()}.tmp"
                 tmp.write_text(json.dumps(st))
-                os.replace(tmp, state)
+                os.replace(tmp, d / "state.json")
             except OSError as exc:
                 raise VerilensError(f"cannot write the archive's index files in {d}: {exc.strerror or exc} "
                                     "(the catalog is intact; the indexes are rebuilt on the next open)") from exc
+            self._base, self._segments, self._base_due = base, segments, False
+            self._saved_pdq = self._pdq.ntotal
+            self._feat.mark_saved()
             self._dirty = False
+            if whole:
+                self._remove_unnamed(old)
+
+    def _files_named(self) -> set[str]:
+        """The index files the current state names."""
+        if self._base is None:
+            return set()
+        names = {f"base-{self._base}.{part}" for part in
+                 ("pdq.faiss", "pdq.owners.npy", "feat.vocab.npz", "feat.ids.npy", "feat.sigs.npy")}
+        return names | {str(g["file"]) for g in self._segments}
+
+    def _remove_unnamed(self, before: set[str]) -> None:
+        """After a new base: remove the files the previous state named, the older layout's
+        files, and leftovers of interrupted saves (an hour old: another process may be
+        writing files it has not named yet)."""
+        keep = self._files_named()
+        cutoff = time.time() - 3600
+        for p in self.index_dir.iterdir():
+            try:
+                if p.name in keep:
+                    continue
+                if (p.name in before or p.name in ("pdq.faiss", "pdq.owners.npy", "feat.npz")
+                        or (_INDEX_FILE.fullmatch(p.name) and p.stat().st_mtime < cutoff)):
+                    p.unlink()
+            except OSError:  # a leftover that cannot be removed is only disk space
+                continue
 
     def rebuild_indexes(self) -> None:
         """Rebuild both indexes from the catalog and save them."""
@@ -893,6 +1019,7 @@ class Archive:
         sha256 : str
             SHA-256 of the query file (hex).
         """
+        self._check_open()
         sha = str(sha256 or "").strip().lower()
         if len(sha) != 64:
             return None
@@ -912,8 +1039,7 @@ class Archive:
         ``sha256`` (the query file's, when it is a file) adds the archived item with the
         same bytes, if any, first (:meth:`exact`).
         """
-        import time
-
+        self._check_open()
         t0 = time.perf_counter()
         arr = np.asarray(rgb)
         if arr.ndim == 2:
@@ -1091,6 +1217,7 @@ class Archive:
 
     def stats(self) -> dict[str, Any]:
         """Counts, time range and index shape."""
+        self._check_open()
         with Session(self.engine) as s:
             n_items = s.execute(select(func.count(Item.id))).scalar_one()
             kinds = dict(s.execute(select(Item.kind, func.count(Item.id)).group_by(Item.kind)).all())

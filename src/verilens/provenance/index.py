@@ -160,6 +160,16 @@ class BinaryIndex:
         self._owners.append(owners)
         self._owners_cat = None
 
+    def codes_from(self, start: int) -> np.ndarray:
+        """A copy of the codes ``(n - start, 32) uint8`` of entries ``start`` onwards."""
+        faiss = _faiss()
+        storage = self.index if self.kind == "flat" else faiss.downcast_IndexBinary(self.index.storage)
+        start = min(max(0, int(start)), self.ntotal)
+        if start == self.ntotal:
+            return np.zeros((0, 32), np.uint8)
+        flat = faiss.rev_swig_ptr(storage.xb.data(), storage.xb.size())
+        return np.array(flat[start * 32:], dtype=np.uint8).reshape(-1, 32)
+
     def range(self, queries: np.ndarray, radius: int, threads: int | None = None) -> list[Hit]:
         """Every code within ``radius`` bits (inclusive) of each query row.
 
@@ -442,8 +452,10 @@ class DescriptorIndex:
         self._side_csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._fine_idx: list[Any] | None = None
         self._fine_words: list[np.ndarray] | None = None
-        #: While True (a rebuild), new entries wait in the side list until :meth:`compact`.
+        #: While True (a rebuild), new entries wait in the side list until :meth:`compact` and
+        #: are not logged for :meth:`unsaved` (a rebuilt index is saved whole).
         self.bulk = False
+        self._log: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
 
     # ------------------------------------------------------------------ vocabulary
     @property
@@ -526,12 +538,49 @@ class DescriptorIndex:
             return
         if own.min() < 0 or own.max() >= 2**31:
             raise ValueError("catalog rows out of range")
-        words = self.assign(x)[:, 0].astype(np.uint32)
-        self._side.append((words, own.astype(np.int32), self.signature(x)))
-        self._side_n += x.shape[0]
+        entry = (self.assign(x)[:, 0].astype(np.uint32), own.astype(np.int32), self.signature(x))
+        if not self.bulk:
+            self._log.append(entry)
+        self._file(entry)
+
+    def add_filed(self, words: np.ndarray, ids: np.ndarray, sigs: np.ndarray) -> None:
+        """Add entries already filed under their words (as :meth:`unsaved` gives them).
+
+        Raises
+        ------
+        ValueError
+            Arrays of other lengths or types, words outside the vocabulary, negative rows.
+        """
+        w, i, sg = np.asarray(words), np.asarray(ids), np.asarray(sigs)
+        if (w.dtype != np.uint32 or i.dtype != np.int32 or sg.dtype != np.uint64 or w.ndim != 1
+                or i.shape != w.shape or sg.shape != w.shape):
+            raise ValueError("filed entries of other shapes or types")
+        if w.size and (int(w.max()) >= self.n_words or int(i.min()) < 0):
+            raise ValueError("filed entries outside the vocabulary or the catalog")
+        if w.size:
+            self._file((w, i, sg))
+
+    def _file(self, entry: tuple[np.ndarray, np.ndarray, np.ndarray]) -> None:
+        self._side.append(entry)
+        self._side_n += entry[0].shape[0]
         self._side_csr = None
         if not self.bulk and self._side_n > max(1 << 16, self.ids.shape[0] // 8):
             self.compact()
+
+    def unsaved(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Entries added (outside bulk mode) since :meth:`mark_saved`: words, rows, signatures."""
+        if not self._log:
+            return np.zeros(0, np.uint32), np.zeros(0, np.int32), np.zeros(0, np.uint64)
+        return tuple(np.concatenate([e[k] for e in self._log]) for k in range(3))  # type: ignore[return-value]
+
+    @property
+    def unsaved_entries(self) -> int:
+        """How many entries :meth:`unsaved` would give."""
+        return sum(int(e[0].shape[0]) for e in self._log)
+
+    def mark_saved(self) -> None:
+        """Forget the log of unsaved entries (they are on disk now)."""
+        self._log = []
 
     def compact(self) -> None:
         """Merge the side list into the grouped arrays (a counting sort, chunk by chunk)."""
@@ -663,34 +712,31 @@ class DescriptorIndex:
         words = sum(a.nbytes for a in self._fine_words) if self._fine_words is not None else 0
         return int(12 * self.ntotal + self.offsets.nbytes + self.coarse.nbytes + self.fine.nbytes + words)
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write the index as one uncompressed ``.npz`` file (side list merged first)."""
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The whole index as arrays (side list merged first): vocabulary, word offsets, rows, signatures."""
         self.compact()
-        with open(path, "wb") as fh:
-            np.savez(fh, coarse=self.coarse, fine=self.fine, offsets=self.offsets, ids=self.ids, sigs=self.sigs)
+        return {"coarse": self.coarse, "fine": self.fine, "offsets": self.offsets, "ids": self.ids, "sigs": self.sigs}
 
     @classmethod
-    def load(cls, path: str | os.PathLike[str]) -> DescriptorIndex:
-        """Read an index written by :meth:`save`.
+    def from_arrays(cls, parts: dict[str, np.ndarray]) -> DescriptorIndex:
+        """An index from the arrays :meth:`to_arrays` gave (they may be memory-mapped, read only).
 
         Raises
         ------
         ValueError
-            Not such a file, or arrays that do not fit together (any damage).
+            Missing arrays, or arrays that do not fit together (any damage).
         """
         try:
-            with np.load(path, allow_pickle=False) as z:
-                parts = {k: z[k] for k in ("coarse", "fine", "offsets", "ids", "sigs")}
-        except Exception as exc:  # any damage (truncated zip, bad header, pickles): rebuild
-            raise ValueError(f"unreadable descriptor index: {exc}") from exc
-        obj = cls(parts["coarse"], parts["fine"])
-        off, ids, sigs = parts["offsets"], parts["ids"], parts["sigs"]
+            obj = cls(parts["coarse"], parts["fine"])
+            off, ids, sigs = parts["offsets"], parts["ids"], parts["sigs"]
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"unusable descriptor index: {exc}") from exc
         if (off.dtype != np.int64 or ids.dtype != np.int32 or sigs.dtype != np.uint64
                 or off.shape != (obj.n_words + 1,) or ids.ndim != 1 or sigs.shape != ids.shape
                 or off[0] != 0 or off[-1] != ids.shape[0] or (np.diff(off) < 0).any()
                 or (ids.size and ids.min() < 0)):
             raise ValueError("descriptor index arrays do not fit together")
-        obj.offsets, obj.ids, obj.sigs = off, ids, sigs
+        obj.offsets, obj.ids, obj.sigs = np.asarray(off), ids, sigs
         return obj
 
 
