@@ -558,3 +558,41 @@ def test_indexes_saved_in_the_older_single_file_layout_are_read_then_saved_anew(
     assert not {"pdq.faiss", "pdq.owners.npy", "feat.npz"} & {p.name for p in folder.iterdir()}
     with Archive.open(db) as a:
         assert not a.rebuilt and all(len(a.search_image(photo(i))) == 1 for i in range(3))
+
+
+def test_segments_of_files_added_one_at_a_time_are_merged(tmp_path, monkeypatch):
+    from verilens.provenance import archive as archive_mod
+
+    monkeypatch.setattr(archive_mod, "MAX_SEGMENTS", 2)
+    db, folder = tmp_path / "a.db", tmp_path / "a.db.index"
+    counts = []
+    for i in range(5):  # one file per run, as a desk adding pictures as they come
+        with Archive.open(db) as a:
+            a.add_path(_write(tmp_path / f"p{i}.jpg", photo(i)))
+        st = json.loads((folder / "state.json").read_text())
+        counts.append([g["pdq"] for g in st["segments"]])
+        assert {p.name for p in folder.glob("seg-*")} == {g["file"] for g in st["segments"]}
+    # the first run saved a new base; then segments of one, two, and at the limit all in one
+    assert counts == [[], [1], [1, 1], [3], [3, 1]]
+    with Archive.open(db) as a:
+        assert not a.rebuilt and a.caught_up == 0
+        assert all(len(a.search_image(photo(i))) == 1 for i in range(5))
+
+
+def test_a_segment_spoiled_while_open_makes_the_merge_save_a_new_base(tmp_path, monkeypatch):
+    from verilens.provenance import archive as archive_mod
+
+    monkeypatch.setattr(archive_mod, "MAX_SEGMENTS", 2)
+    db, folder = tmp_path / "a.db", tmp_path / "a.db.index"
+    for i in range(3):
+        with Archive.open(db) as a:
+            a.add_path(_write(tmp_path / f"p{i}.jpg", photo(i)))
+    st = json.loads((folder / "state.json").read_text())
+    assert len(st["segments"]) == 2
+    with Archive.open(db) as a:
+        (folder / st["segments"][0]["file"]).write_bytes(b"spoiled")
+        a.add_path(_write(tmp_path / "p3.jpg", photo(3)))
+    after = json.loads((folder / "state.json").read_text())
+    assert after["base"] != st["base"] and after["segments"] == [] and after["pdq_entries"] == 4
+    with Archive.open(db) as a:
+        assert not a.rebuilt and all(len(a.search_image(photo(i))) == 1 for i in range(4))

@@ -208,6 +208,8 @@ def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPi
 #: Descriptor entries saved in segment files before the index is saved whole again (or an
 #: eighth of the entries in its base, whichever is more; the in-memory merge uses the same eighth).
 SEGMENT_FLOOR = 1 << 20
+#: Segment files kept before they are merged into one (archives added to a file at a time).
+MAX_SEGMENTS = 8
 #: Names of index files: a base's parts and segments, each with a random 12-digit hex name.
 _INDEX_FILE = re.compile(r"(base-[0-9a-f]{12}\.(pdq\.faiss|pdq\.owners\.npy|feat\.(vocab\.npz|ids\.npy|sigs\.npy))"
                          r"|seg-[0-9a-f]{12}\.npz|state\.json\.[0-9]+\.[0-9]+\.tmp)")
@@ -600,14 +602,19 @@ class Archive:
         feat = DescriptorIndex.from_arrays(parts)
         rows_ok(feat.ids)
         for g in segments:
-            with np.load(d / g["file"], allow_pickle=False) as z:
-                seg = {k: z[k] for k in ("pdq_codes", "pdq_owners", "feat_words", "feat_ids", "feat_sigs")}
-            if len(seg["pdq_codes"]) != int(g["pdq"]) or len(seg["feat_words"]) != int(g["feat"]):
-                raise ValueError("a segment and the state disagree")
+            seg = self._read_segment(g)
             g["pdq"], g["feat"] = len(seg["pdq_codes"]), len(seg["feat_words"])
             pdq.add(seg["pdq_codes"], rows_ok(seg["pdq_owners"]))
             feat.add_filed(seg["feat_words"], rows_ok(seg["feat_ids"]), seg["feat_sigs"])
         return pdq, feat
+
+    def _read_segment(self, g: dict[str, Any]) -> dict[str, np.ndarray]:
+        """The arrays of a segment file a state names (ValueError when they disagree with it)."""
+        with np.load(self.index_dir / g["file"], allow_pickle=False) as z:
+            seg = {k: z[k] for k in ("pdq_codes", "pdq_owners", "feat_words", "feat_ids", "feat_sigs")}
+        if len(seg["pdq_codes"]) != int(g["pdq"]) or len(seg["feat_words"]) != int(g["feat"]):
+            raise ValueError("a segment and the state disagree")
+        return seg
 
     def _rebuild(self, s: Session, n_rows: int) -> None:
         self._pdq = pdq_index_for(n_rows)
@@ -700,7 +707,8 @@ class Archive:
     def save_indexes(self, whole: bool = False) -> None:
         """Write the indexes beside the catalog.
 
-        What was added since the last save goes to a new segment file; the base files are
+        What was added since the last save goes to a new segment file (at
+        :data:`MAX_SEGMENTS`, the segments are merged into one); the base files are
         rewritten (``whole``, after a rebuild, or once the segments hold more than an eighth
         of the base, at least :data:`SEGMENT_FLOOR` descriptor entries). The state file,
         replaced atomically, names the files that make the index; files no state names are
@@ -717,6 +725,12 @@ class Archive:
             if not whole:  # (the segments' sizes were checked when they were read)
                 in_segments = sum(int(g["feat"]) for g in self._segments) + self._feat.unsaved_entries
                 whole = in_segments > max(SEGMENT_FLOOR, (self._feat.ntotal - in_segments) // 8)
+            merged = None
+            if not whole and len(self._segments) >= MAX_SEGMENTS:
+                try:
+                    merged = [self._read_segment(g) for g in self._segments]
+                except (OSError, ValueError):  # a segment changed on disk since it was read: a new base
+                    whole = True
             old = self._files_named()
             base: str | None
             try:
@@ -733,12 +747,17 @@ class Archive:
                 else:
                     base, segments = self._base, list(self._segments)  # a base exists: not due
                     words, ids, sigs = self._feat.unsaved()
-                    codes = self._pdq.codes_from(self._saved_pdq)
-                    if len(words) or len(codes):
+                    new = {"pdq_codes": self._pdq.codes_from(self._saved_pdq),
+                           "pdq_owners": self._pdq.owners[self._saved_pdq:],
+                           "feat_words": words, "feat_ids": ids, "feat_sigs": sigs}
+                    if merged is not None:  # one segment for all: an open reads few files
+                        new = {k: np.concatenate([o[k] for o in merged] + [new[k]]) for k in new}
+                        segments = []
+                    if len(new["feat_words"]) or len(new["pdq_codes"]):
                         name = f"seg-{_new_index_file_id()}.npz"
-                        np.savez(d / name, pdq_codes=codes, pdq_owners=self._pdq.owners[self._saved_pdq:],
-                                 feat_words=words, feat_ids=ids, feat_sigs=sigs)
-                        segments.append({"file": name, "pdq": int(len(codes)), "feat": int(len(words))})
+                        np.savez(d / name, pdq_codes=new["pdq_codes"], pdq_owners=new["pdq_owners"],
+                                 feat_words=new["feat_words"], feat_ids=new["feat_ids"], feat_sigs=new["feat_sigs"])
+                        segments.append({"file": name, "pdq": len(new["pdq_codes"]), "feat": len(new["feat_words"])})
                 st = {"version": 3, "hash_rows": self._indexed_rows, "max_hash_id": self._indexed_max,
                       "pdq_kind": self._pdq.kind, "pdq_params": list(self._pdq.params),
                       "feat_kind": self._feat.kind, "feat_params": list(self._feat.params),
@@ -758,6 +777,9 @@ class Archive:
             self._dirty = False
             if whole:
                 self._remove_unnamed(old)
+            else:  # segments merged into one
+                for name in old - self._files_named():
+                    (d / name).unlink(missing_ok=True)
 
     def _files_named(self) -> set[str]:
         """The index files the current state names."""
