@@ -476,17 +476,22 @@ def test_a_save_writes_what_was_added_as_a_segment_and_leaves_the_base_alone(tmp
         assert len(m) == 1 and m[0].path == str(tmp_path / "p3.jpg") and m[0].stage == "local_features"
 
 
+def _added_one_per_run(tmp_path: Path, n: int) -> tuple[Path, Path]:
+    """An archive to which photos 0..n-1 were added one per run (open, add, close): the catalog and index folder."""
+    db = tmp_path / "a.db"
+    for i in range(n):
+        with Archive.open(db) as a:
+            a.add_path(_write(tmp_path / f"p{i}.jpg", photo(i)))
+    return db, tmp_path / "a.db.index"
+
+
 def test_segments_are_folded_into_a_new_base_and_old_files_removed(tmp_path, monkeypatch):
     import os
     import time
 
     from verilens.provenance import archive as archive_mod
 
-    db, folder = tmp_path / "a.db", tmp_path / "a.db.index"
-    with Archive.open(db) as a:
-        a.add_path(_write(tmp_path / "p0.jpg", photo(0)))
-    with Archive.open(db) as a:
-        a.add_path(_write(tmp_path / "p1.jpg", photo(1)))
+    db, folder = _added_one_per_run(tmp_path, 2)
     first = json.loads((folder / "state.json").read_text())
     assert len(first["segments"]) == 1
     # leftovers of an interrupted save: a recent one may be another process's, an old one is removed
@@ -508,11 +513,7 @@ def test_segments_are_folded_into_a_new_base_and_old_files_removed(tmp_path, mon
 
 @pytest.mark.parametrize("spoil", ["truncated", "missing", "outside", "base outside", "size", "not a number"])
 def test_a_damaged_missing_or_misnamed_segment_means_a_rebuild(tmp_path, spoil):
-    db, folder = tmp_path / "a.db", tmp_path / "a.db.index"
-    with Archive.open(db) as a:
-        a.add_path(_write(tmp_path / "p0.jpg", photo(0)))
-    with Archive.open(db) as a:
-        a.add_path(_write(tmp_path / "p1.jpg", photo(1)))
+    db, folder = _added_one_per_run(tmp_path, 2)
     st = json.loads((folder / "state.json").read_text())
     seg = folder / st["segments"][0]["file"]
     raw = seg.read_bytes()
@@ -583,10 +584,7 @@ def test_a_segment_spoiled_while_open_makes_the_merge_save_a_new_base(tmp_path, 
     from verilens.provenance import archive as archive_mod
 
     monkeypatch.setattr(archive_mod, "MAX_SEGMENTS", 2)
-    db, folder = tmp_path / "a.db", tmp_path / "a.db.index"
-    for i in range(3):
-        with Archive.open(db) as a:
-            a.add_path(_write(tmp_path / f"p{i}.jpg", photo(i)))
+    db, folder = _added_one_per_run(tmp_path, 3)
     st = json.loads((folder / "state.json").read_text())
     assert len(st["segments"]) == 2
     with Archive.open(db) as a:
