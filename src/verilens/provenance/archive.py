@@ -775,11 +775,7 @@ class Archive:
             self._saved_pdq = self._pdq.ntotal
             self._feat.mark_saved()
             self._dirty = False
-            if whole:
-                self._remove_unnamed(old)
-            else:  # segments merged into one
-                for name in old - self._files_named():
-                    (d / name).unlink(missing_ok=True)
+            self._remove_unnamed(old, leftovers=whole)
 
     def _files_named(self) -> set[str]:
         """The index files the current state names."""
@@ -789,18 +785,20 @@ class Archive:
                  ("pdq.faiss", "pdq.owners.npy", "feat.vocab.npz", "feat.ids.npy", "feat.sigs.npy")}
         return names | {str(g["file"]) for g in self._segments}
 
-    def _remove_unnamed(self, before: set[str]) -> None:
-        """After a new base: remove the files the previous state named, the older layout's
-        files, and leftovers of interrupted saves (an hour old: another process may be
-        writing files it has not named yet)."""
+    def _remove_unnamed(self, before: set[str], leftovers: bool) -> None:
+        """Remove the files the previous state named that the new one does not (segments
+        merged, a new base); with ``leftovers``, also the older layout's files and those of
+        interrupted saves (an hour old: another process may be writing files it has not
+        named yet)."""
         keep = self._files_named()
         cutoff = time.time() - 3600
         for p in self.index_dir.iterdir():
             try:
                 if p.name in keep:
                     continue
-                if (p.name in before or p.name in ("pdq.faiss", "pdq.owners.npy", "feat.npz")
-                        or (_INDEX_FILE.fullmatch(p.name) and p.stat().st_mtime < cutoff)):
+                if p.name in before or (leftovers and (
+                        p.name in ("pdq.faiss", "pdq.owners.npy", "feat.npz")
+                        or (_INDEX_FILE.fullmatch(p.name) and p.stat().st_mtime < cutoff))):
                     p.unlink()
             except OSError:  # a leftover that cannot be removed is only disk space
                 continue
