@@ -184,7 +184,7 @@ def test_unsaved_entries_refiled_give_the_same_votes():
     assert bulk.unsaved_entries == 0
 
 
-def test_codes_from_gives_the_codes_added_since(tmp_path):
+def test_codes_from_gives_the_codes_added_since():
     rng = np.random.default_rng(7)
     codes = rng.integers(0, 256, (50, 32), dtype=np.uint8)
     for kind in ("flat", "multihash"):
