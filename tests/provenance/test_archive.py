@@ -594,3 +594,21 @@ def test_a_segment_spoiled_while_open_makes_the_merge_save_a_new_base(tmp_path, 
     assert after["base"] != st["base"] and after["segments"] == [] and after["pdq_entries"] == 4
     with Archive.open(db) as a:
         assert not a.rebuilt and all(len(a.search_image(photo(i))) == 1 for i in range(4))
+
+
+def test_a_new_base_saved_while_another_process_opens_is_read_not_rebuilt(tmp_path, monkeypatch):
+    db, folder = _added_one_per_run(tmp_path, 2)
+    original = Archive._read_index_files
+    raced = []
+
+    def racing(self, st, upto):  # type: ignore[no-untyped-def]
+        if not raced:  # between reading the state and its files, a writer saves a new base
+            raced.append(st["base"])
+            with Archive.open(db) as w:
+                w.save_indexes(whole=True)  # removes the files the state just read names
+        return original(self, st, upto)
+
+    monkeypatch.setattr(Archive, "_read_index_files", racing)
+    with Archive.open(db) as a:
+        assert raced and not a.rebuilt and all(len(a.search_image(photo(i))) == 1 for i in range(2))
+    assert json.loads((folder / "state.json").read_text())["base"] != raced[0]

@@ -532,30 +532,25 @@ class Archive:
         return int(n or 0), int(mx or 0)
 
     def _load_indexes(self) -> None:
-        with Session(self.engine) as s:
-            n_rows, max_id = self._catalog_state(s)
-            loaded = False
-            state_path = self.index_dir / "state.json"
+        state_path = self.index_dir / "state.json"
+
+        def stamp() -> tuple[int, int] | None:
             try:
-                st = json.loads(state_path.read_text())
-                if not isinstance(st, dict):
-                    raise ValueError("not an index state")
-                if st.get("version") in (2, 3) and int(st["max_hash_id"]) <= max_id:
-                    upto = int(st["max_hash_id"])
-                    n_upto = s.execute(select(func.count(HashRow.id)).where(HashRow.id <= upto)).scalar_one()
-                    if int(n_upto) == int(st["hash_rows"]):
-                        pdq, feat = self._read_index_files(st, upto)
-                        # two processes saving at once can leave files of both: the state names each one's size
-                        if (feat.ntotal != int(st["feat_entries"])
-                                or pdq.ntotal != int(st.get("pdq_entries", pdq.ntotal))):
-                            raise ValueError("index files and state disagree")
-                        self._pdq, self._feat = pdq, feat
-                        self._indexed_max, self._indexed_rows = upto, int(n_upto)
-                        self._saved_pdq = pdq.ntotal
-                        self._base_due = self._base is None  # the older layout is saved anew
-                        loaded = True
-            except Exception:  # derived data, possibly damaged in any way: rebuilt from the catalog
-                loaded = False
+                st = state_path.stat()
+            except OSError:
+                return None
+            return st.st_ino, st.st_mtime_ns
+
+        with Session(self.engine) as s:
+            for _ in range(3):
+                seen = stamp()
+                n_rows, max_id = self._catalog_state(s)
+                loaded = self._load_saved(s, state_path, max_id)
+                # another process replaced the state while it was read (a new base, whose save
+                # removed the files the old state named): read the new one, not rebuild
+                if loaded or stamp() == seen:
+                    break
+                s.rollback()  # a fresh view of the catalog too
             if not loaded:
                 self._rebuild(s, n_rows)
                 return
@@ -568,6 +563,30 @@ class Archive:
                 self._index_rows(s, after_id=self._indexed_max)
                 self.caught_up = self._indexed_rows - before
                 self._dirty = True
+
+    def _load_saved(self, s: Session, state_path: Path, max_id: int) -> bool:
+        """Take the indexes the saved state names, if they agree with the catalog."""
+        try:
+            st = json.loads(state_path.read_text())
+            if not isinstance(st, dict):
+                raise ValueError("not an index state")
+            if st.get("version") not in (2, 3) or int(st["max_hash_id"]) > max_id:
+                return False
+            upto = int(st["max_hash_id"])
+            n_upto = s.execute(select(func.count(HashRow.id)).where(HashRow.id <= upto)).scalar_one()
+            if int(n_upto) != int(st["hash_rows"]):
+                return False
+            pdq, feat = self._read_index_files(st, upto)
+            # two processes saving at once can leave files of both: the state names each one's size
+            if feat.ntotal != int(st["feat_entries"]) or pdq.ntotal != int(st.get("pdq_entries", pdq.ntotal)):
+                raise ValueError("index files and state disagree")
+        except Exception:  # derived data, possibly damaged in any way: rebuilt from the catalog
+            return False
+        self._pdq, self._feat = pdq, feat
+        self._indexed_max, self._indexed_rows = upto, int(n_upto)
+        self._saved_pdq = pdq.ntotal
+        self._base_due = self._base is None  # the older layout is saved anew
+        return True
 
     def _read_index_files(self, st: dict[str, Any], upto: int) -> tuple[BinaryIndex, DescriptorIndex]:
         """The indexes a state names: its base files (the descriptor lists memory-mapped) and
