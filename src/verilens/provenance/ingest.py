@@ -131,10 +131,13 @@ def hash_file(path: str, side: int = REDUCED_SIDE, known: Callable[[str], bool] 
                 raise InputError(f"{p.name}: {size} bytes is over the image-size limit")
             fh.seek(0)
             data = fh.read(size + 1)
+    if not video and len(data) != size:
+        raise InputError(f"{p.name}: the file changed size while being read; add it again once it is complete")
+    sha = sha256_file(path) if video else hashlib.sha256(data).hexdigest()  # a still: hashed and decoded from memory
+    kind = "video" if video else "image"
+    if known is not None and known(sha):
+        return HashedItem(sha, kind, str(path), None, None, None, (), known=True)
     if video:
-        sha = sha256_file(path)
-        if known is not None and known(sha):
-            return HashedItem(sha, "video", str(path), None, None, None, (), known=True)
         pics: list[HashedPicture] = []
         thumb = None
         for t, rgb in _keyframes(path, limits):
@@ -143,12 +146,7 @@ def hash_file(path: str, side: int = REDUCED_SIDE, known: Callable[[str], bool] 
                 thumb = encode_thumbnail(rgb)
         if not pics:
             raise InputError(f"{p.name}: no keyframe could be decoded")
-        return HashedItem(sha, "video", str(path), None, None, thumb, tuple(pics))
-    if len(data) != size:
-        raise InputError(f"{p.name}: the file changed size while being read; add it again once it is complete")
-    sha = hashlib.sha256(data).hexdigest()  # hashed and decoded from memory
-    if known is not None and known(sha):
-        return HashedItem(sha, "image", str(path), None, None, None, (), known=True)
+        return HashedItem(sha, kind, str(path), None, None, thumb, tuple(pics))
     dec = decode_reduced(data, side=side, limits=limits, name=p.name)
     pic = hash_picture(dec.rgb)
     return HashedItem(sha, "image", str(path), dec.width, dec.height, encode_thumbnail(dec.rgb), (pic,))
