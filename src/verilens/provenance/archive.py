@@ -603,8 +603,7 @@ class Archive:
             owners = rows_ok(np.load(d / "pdq.owners.npy", allow_pickle=False))
             pdq = BinaryIndex.from_parts(st["pdq_kind"], st["pdq_params"], (d / "pdq.faiss").read_bytes(), owners)
             with np.load(d / "feat.npz", allow_pickle=False) as z:
-                feat = DescriptorIndex.from_arrays({k: z[k] for k in z.files})
-            rows_ok(feat.ids)
+                feat = DescriptorIndex.from_arrays({k: z[k] for k in z.files}, rows=(1, upto))
             self._base, self._segments = None, []
             return pdq, feat
         base = _index_file_id(st["base"])
@@ -618,8 +617,7 @@ class Archive:
             parts = {k: z[k] for k in ("coarse", "fine", "offsets")}
         for k in ("ids", "sigs"):  # the bulk of the index: paged in as searches read it
             parts[k] = np.load(d / f"base-{base}.feat.{k}.npy", mmap_mode="r", allow_pickle=False)
-        feat = DescriptorIndex.from_arrays(parts)
-        rows_ok(feat.ids)
+        feat = DescriptorIndex.from_arrays(parts, rows=(1, upto))
         for g in segments:
             seg = self._read_segment(g)
             g["pdq"], g["feat"] = len(seg["pdq_codes"]), len(seg["feat_words"])

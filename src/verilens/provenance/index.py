@@ -718,13 +718,20 @@ class DescriptorIndex:
         return {"coarse": self.coarse, "fine": self.fine, "offsets": self.offsets, "ids": self.ids, "sigs": self.sigs}
 
     @classmethod
-    def from_arrays(cls, parts: dict[str, np.ndarray]) -> DescriptorIndex:
+    def from_arrays(cls, parts: dict[str, np.ndarray], rows: tuple[int, int] = (0, 2**31 - 1)) -> DescriptorIndex:
         """An index from the arrays :meth:`to_arrays` gave (they may be memory-mapped, read only).
+
+        Parameters
+        ----------
+        parts : dict of ndarray
+        rows : (int, int)
+            The catalog rows entries may name, inclusive (the row ids are read once to check).
 
         Raises
         ------
         ValueError
-            Missing arrays, or arrays that do not fit together (any damage).
+            Missing arrays, arrays that do not fit together (any damage), or entries naming
+            rows outside ``rows``.
         """
         try:
             obj = cls(parts["coarse"], parts["fine"])
@@ -733,9 +740,10 @@ class DescriptorIndex:
             raise ValueError(f"unusable descriptor index: {exc}") from exc
         if (off.dtype != np.int64 or ids.dtype != np.int32 or sigs.dtype != np.uint64
                 or off.shape != (obj.n_words + 1,) or ids.ndim != 1 or sigs.shape != ids.shape
-                or off[0] != 0 or off[-1] != ids.shape[0] or (np.diff(off) < 0).any()
-                or (ids.size and ids.min() < 0)):
+                or off[0] != 0 or off[-1] != ids.shape[0] or (np.diff(off) < 0).any()):
             raise ValueError("descriptor index arrays do not fit together")
+        if ids.size and (int(ids.min()) < rows[0] or int(ids.max()) > rows[1]):
+            raise ValueError("descriptor index entries name rows outside the catalog")
         obj.offsets, obj.ids, obj.sigs = np.asarray(off), ids, sigs
         return obj
 
