@@ -505,7 +505,7 @@ def test_segments_are_folded_into_a_new_base_and_old_files_removed(tmp_path, mon
     st = json.loads((folder / "state.json").read_text())
     assert st["base"] != first["base"] and st["segments"] == [] and st["pdq_entries"] == 3
     names = {p.name for p in folder.iterdir()}
-    assert names == {"state.json", recent.name} | {f"base-{st['base']}.{part}" for part in (
+    assert names == {"state.json", "adding.lock", recent.name} | {f"base-{st['base']}.{part}" for part in (
         "pdq.faiss", "pdq.owners.npy", "feat.vocab.npz", "feat.ids.npy", "feat.sigs.npy")}
     with Archive.open(db) as a:
         assert not a.rebuilt and all(len(a.search_image(photo(i))) == 1 for i in range(3))
@@ -612,3 +612,58 @@ def test_a_new_base_saved_while_another_process_opens_is_read_not_rebuilt(tmp_pa
     with Archive.open(db) as a:
         assert raced and not a.rebuilt and all(len(a.search_image(photo(i))) == 1 for i in range(2))
     assert json.loads((folder / "state.json").read_text())["base"] != raced[0]
+
+
+@pytest.mark.parametrize("adder_still_open", [True, False])
+def test_a_search_that_caught_up_does_not_save_over_an_index_saved_since(tmp_path, adder_still_open):
+    db, folder = _added_one_per_run(tmp_path, 2)
+    w = Archive.open(db)
+    w.add_path(_write(tmp_path / "p2.jpg", photo(2)))  # committed, saved later
+    r = Archive.open(db)  # a search meanwhile: catches the new row up in memory
+    assert r.caught_up == 1
+    w.save_indexes(whole=True)  # a new base: the files r read are removed
+    if not adder_still_open:
+        w.close()
+    r.close()  # r's index is older than the saved one (and names removed files): not saved
+    w.close()
+    with Archive.open(db) as a:
+        assert not a.rebuilt and a.caught_up == 0 and all(len(a.search_image(photo(i))) == 1 for i in range(3))
+
+
+def test_one_archive_adds_at_a_time_and_the_next_reads_what_it_saved(tmp_path):
+    import os
+    import threading
+    import time
+
+    db = tmp_path / "a.db"
+    a = Archive.open(db)
+    a.add_path(_write(tmp_path / "p0.jpg", photo(0)))
+    with Archive.open(db) as same_thread:  # would wait for itself: refused
+        with pytest.raises(VerilensError, match="already adding to the archive"):
+            same_thread.add_path(_write(tmp_path / "p9.jpg", photo(9)))
+        assert len(same_thread.search_image(photo(0))) == 1  # searching is not adding
+    said: list[str] = []
+    failed: list[BaseException] = []
+
+    def other() -> None:
+        try:
+            with Archive.open(db) as b:  # opened before a saved anything
+                b.hold_for_adding(waiting=said.append)
+                b.add_path(_write(tmp_path / "p1.jpg", photo(1)))
+        except BaseException as exc:  # reported by the main thread
+            failed.append(exc)
+
+    t = threading.Thread(target=other)
+    t.start()
+    for _ in range(600):
+        if said:
+            break
+        time.sleep(0.05)
+    assert said and f"another process (pid {os.getpid()}) is adding to the archive" in said[0]
+    a.add_path(_write(tmp_path / "p2.jpg", photo(2)))  # still a's turn
+    a.close()  # saves, then lets b go on: b reads the saved index before adding to it
+    t.join(120)
+    assert not t.is_alive() and not failed
+    with Archive.open(db) as c:
+        assert not c.rebuilt and c.caught_up == 0 and c.stats()["index"]["pdq"]["entries"] == 3
+        assert all(len(c.search_image(photo(i))) == 1 for i in range(3))

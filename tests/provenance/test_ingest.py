@@ -308,6 +308,28 @@ def test_reposts_of_archived_bytes_are_recorded_without_decoding(tmp_path, monke
             arch.add_hashed([(HashedItem("0" * 64, "image", "/x.jpg", None, None, None, (), known=True), None, None)])
 
 
+def test_archive_add_says_it_waits_for_another_process_adding_then_skips_what_that_one_added(tmp_path):
+    d = _folder(tmp_path, 4)
+    db = tmp_path / "a.db"
+    held = Archive.open(db)
+    held.hold_for_adding()  # another process adding (this one)
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    proc = subprocess.Popen([sys.executable, "-m", "verilens", "archive", "add", str(d), "--archive", str(db), "--json"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()  # the first thing it says, before hashing anything
+        assert f"another process (pid {os.getpid()}) is adding to the archive" in line and "waiting" in line
+        ingest(held, [Entry(str(p)) for p in sorted(d.rglob("*.jpg"))[:2]])
+    finally:
+        held.close()
+    stdout, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert {k: json.loads(stdout)[k] for k in ("added", "skipped")} == {"added": 2, "skipped": 2}
+    with Archive.open(db) as a:
+        assert not a.rebuilt and a.caught_up == 0 and a.stats()["items"] == 4
+
+
 def test_two_processes_adding_the_same_files_at_once_record_each_sighting_once(tmp_path):
     n = 120
     d = _folder(tmp_path, n, size=(320, 240))
@@ -339,6 +361,8 @@ def test_two_processes_adding_the_same_files_at_once_record_each_sighting_once(t
 
     db = tmp_path / "new.db"  # created by whichever process comes first
     assert sum(o["added"] for o in both(db, "")) == n
+    with Archive.open(db) as a:  # one waited for the other: the saved index holds what both added
+        assert not a.rebuilt and a.caught_up == 0 and a.stats()["index"]["pdq"]["entries"] == n
     # the same files seen again on a channel: each new sighting is recorded once, not by both
     assert sum(o["sources_added"] for o in both(db, "https://channel.example/")) == n
     con = sqlite3.connect(db)
@@ -349,6 +373,6 @@ def test_two_processes_adding_the_same_files_at_once_record_each_sighting_once(t
         assert con.execute("select count(*) from vl_hashes").fetchone()[0] == n
     finally:
         con.close()
-    with Archive.open(db) as a:  # whichever saved its indexes last, they agree with the catalog
-        assert a.stats()["index"]["pdq"]["entries"] == n
+    with Archive.open(db) as a:
+        assert not a.rebuilt and a.stats()["index"]["pdq"]["entries"] == n
         assert [Path(m.path).name for m in a.search_image(photo(7, 320, 240))] == ["img0007.jpg"]

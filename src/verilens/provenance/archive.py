@@ -94,6 +94,16 @@ from .index import SIG_MAX_BITS, BinaryIndex, DescriptorIndex, feature_index_for
 
 log = logging.getLogger(__name__)
 
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX: processes adding at once are not kept apart
+    fcntl = None  # type: ignore[assignment]
+
+#: Index folders this process is adding to, with the thread holding each (a second Archive
+#: of the same thread would wait for itself).
+_ADDING: dict[str, int] = {}
+_ADDING_LOCK = threading.Lock()
+
 #: Longer side (px) of the archive side's working copy (thumbnail, PDQ input, keypoints):
 #: the reduced decode's size, so that a still is resampled once (by the decoder).
 FEATURE_SIDE = REDUCED_SIDE
@@ -426,6 +436,10 @@ class Archive:
         self._base_due = True
         self.rebuilt = False
         self.caught_up = 0
+        #: The state file as last read or written (inode, mtime): a save is made only over that one.
+        self._state_seen: tuple[int, int] | None = None
+        #: The index folder's lock file while this archive is the one adding to it.
+        self._adder_fd: int | None = None
         #: Opened without writing (see :meth:`open`).
         self.read_only = False
         self._closed = False
@@ -510,6 +524,7 @@ class Archive:
             except VerilensError as exc:
                 log.warning("%s", exc)
             finally:
+                self._stop_adding()
                 self.engine.dispose()
                 # the keypoint lists are memory-mapped: let go of the files (a read-only medium
                 # can then be unmounted); a closed archive refuses further use
@@ -531,26 +546,26 @@ class Archive:
         n, mx = s.execute(select(func.count(HashRow.id), func.max(HashRow.id))).one()
         return int(n or 0), int(mx or 0)
 
+    def _state_stamp(self) -> tuple[int, int] | None:
+        try:
+            st = (self.index_dir / "state.json").stat()
+        except OSError:
+            return None
+        return st.st_ino, st.st_mtime_ns
+
     def _load_indexes(self) -> None:
         state_path = self.index_dir / "state.json"
-
-        def stamp() -> tuple[int, int] | None:
-            try:
-                st = state_path.stat()
-            except OSError:
-                return None
-            return st.st_ino, st.st_mtime_ns
-
         with Session(self.engine) as s:
             for _ in range(3):
-                seen = stamp()
+                seen = self._state_stamp()
                 n_rows, max_id = self._catalog_state(s)
                 loaded = self._load_saved(s, state_path, max_id)
                 # another process replaced the state while it was read (a new base, whose save
                 # removed the files the old state named): read the new one, not rebuild
-                if loaded or stamp() == seen:
+                if loaded or self._state_stamp() == seen:
                     break
                 s.rollback()  # a fresh view of the catalog too
+            self._state_seen = seen
             if not loaded:
                 self._rebuild(s, n_rows)
                 return
@@ -721,6 +736,79 @@ class Archive:
             raise VerilensError(f"the archive {self.name} is open read-only (it or its folder cannot be written): "
                                 "nothing can be added to it here")
 
+    def _lock_file(self) -> int | None:
+        """The index folder's lock file, opened (None where none can be made: not POSIX, a
+        folder that cannot be written; saving then goes on as it can)."""
+        if fcntl is None:
+            return None
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            return os.open(self.index_dir / "adding.lock", os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError:
+            return None
+
+    def hold_for_adding(self, waiting: Callable[[str], None] | None = None) -> None:
+        """Become the one process adding to this archive, until :meth:`close`.
+
+        Called by every way of adding; call it first to wait before any hashing. Another
+        process adding to the archive is waited for (``waiting`` is told why, once; by
+        default it is logged); the indexes it saved meanwhile are then read, so that both
+        processes' additions stay in the saved index (two processes saving each their own
+        index made the next open rebuild it from the catalog: minutes at a million items).
+
+        Raises
+        ------
+        VerilensError
+            Open read-only or closed, or this thread is already adding to the same archive
+            through another open :class:`Archive` (it would wait for itself).
+        """
+        self.ensure_writable()
+        with self._lock:
+            if self._adder_fd is not None:
+                return
+            key = str(self.index_dir.resolve())
+            me = threading.get_ident()
+            with _ADDING_LOCK:
+                if _ADDING.get(key) == me:
+                    raise VerilensError(f"this thread is already adding to the archive {self.name} through another "
+                                        "open Archive: close that one first")
+            fd = self._lock_file()
+            if fd is not None and fcntl is not None:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                except BlockingIOError:
+                    try:
+                        holder = os.pread(fd, 16, 0).decode("ascii", "replace").strip()
+                    except OSError:
+                        holder = ""
+                    who = f" (pid {holder})" if holder.isdigit() else ""
+                    msg = f"another process{who} is adding to the archive {self.name}: waiting for it to finish"
+                    (waiting or log.warning)(msg)
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX)
+                    except BaseException:  # interrupted while waiting
+                        os.close(fd)
+                        raise
+                try:
+                    os.ftruncate(fd, 0)
+                    os.pwrite(fd, str(os.getpid()).encode(), 0)
+                except OSError:  # only the waiting message names the holder
+                    pass
+            self._adder_fd = -1 if fd is None else fd
+            with _ADDING_LOCK:
+                _ADDING[key] = me
+            if self._state_stamp() != self._state_seen:  # another process saved since these were read
+                self._load_indexes()
+
+    def _stop_adding(self) -> None:
+        fd, self._adder_fd = self._adder_fd, None
+        if fd is None:
+            return
+        with _ADDING_LOCK:
+            _ADDING.pop(str(self.index_dir.resolve()), None)
+        if fd >= 0:
+            os.close(fd)  # releases the lock
+
     def save_indexes(self, whole: bool = False) -> None:
         """Write the indexes beside the catalog.
 
@@ -730,8 +818,35 @@ class Archive:
         of the base, at least :data:`SEGMENT_FLOOR` descriptor entries). The state file,
         replaced atomically, names the files that make the index; files no state names are
         never read.
+
+        Notes
+        -----
+        An archive that is not adding (a search that caught up rows or rebuilt) saves only
+        when no other process is adding and the saved state is still the one it read: its
+        index must not replace a newer one, nor name files that a newer one removed.
         """
         self.ensure_writable()
+        with self._lock:
+            if self._adder_fd is not None:
+                self._save(whole)
+                return
+            fd = self._lock_file()
+            try:
+                if fd is not None and fcntl is not None:
+                    try:
+                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    except BlockingIOError:
+                        log.info("%s: another process is adding; it saves the index", self.name)
+                        return
+                if self._state_stamp() != self._state_seen:
+                    log.info("%s: the index was saved by another process since it was read; not replaced", self.name)
+                    return
+                self._save(whole)
+            finally:
+                if fd is not None:
+                    os.close(fd)
+
+    def _save(self, whole: bool) -> None:
         with self._lock:
             want_pdq = pdq_index_for(self._indexed_rows).kind
             if want_pdq != self._pdq.kind or self._feat.outgrown(self._indexed_rows * FEATURES_STORED):
@@ -785,6 +900,7 @@ class Archive:
                 tmp = d / f"state.json.{os.getpid()}.{threading.get_ident()}.tmp"
                 tmp.write_text(json.dumps(st))
                 os.replace(tmp, d / "state.json")
+                self._state_seen = self._state_stamp()
             except OSError as exc:
                 raise VerilensError(f"cannot write the archive's index files in {d}: {exc.strerror or exc} "
                                     "(the catalog is intact; the indexes are rebuilt on the next open)") from exc
@@ -822,6 +938,7 @@ class Archive:
 
     def rebuild_indexes(self) -> None:
         """Rebuild both indexes from the catalog and save them."""
+        self.hold_for_adding()
         with self._lock, Session(self.engine) as s:
             self._rebuild(s, self._catalog_state(s)[0])
         self.save_indexes()
@@ -860,7 +977,7 @@ class Archive:
         VerilensError
             The archive is open read-only, or the catalog cannot be written.
         """
-        self.ensure_writable()
+        self.hold_for_adding()
         stamp = now_iso()
         for attempt in range(3):
             try:

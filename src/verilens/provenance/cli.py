@@ -86,6 +86,7 @@ def add_cmd(
         with _catalog_errors(db):
             arch = Archive.open(db)
         try:
+            arch.hold_for_adding(waiting=lambda why: err.print(f"[yellow]{safe_text(why)}[/]", soft_wrap=True))
             with Progress(TextColumn("hashing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                           console=err, transient=True, disable=not err.is_terminal) as bar:
                 task = bar.add_task("add", total=len(entries))

@@ -398,8 +398,10 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
     the sighting moved back: ``updated``). Bytes already archived under another path or URL
     are recorded as a new sighting, not stored twice; in threads they are recognised by
     their SHA-256 before decoding (Dask workers, away from the catalog, hash them in full).
+    One process adds to an archive at a time: a second one waits before hashing
+    (:meth:`Archive.hold_for_adding`) and then skips what the first recorded.
     """
-    archive.ensure_writable()  # before any hashing
+    archive.hold_for_adding()  # before any hashing (another process adding is waited for)
     result = IngestResult()
     known = archive.known_sightings(e.path for e in entries)
     # one hashing per path; every sighting given for it (several manifest lines may name the
