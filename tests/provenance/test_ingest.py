@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -94,6 +95,45 @@ def test_dask_local_cluster_ingest(tmp_path):
         assert r.added == 6 and not r.errors
         assert seen[-1] == 6
         assert len(a.search_image(photo(4, 480, 360))) == 1
+
+
+def test_dask_workers_record_reposts_without_decoding_and_confirm_with_the_catalog(tmp_path, monkeypatch):
+    import shutil
+
+    import numpy as np
+    from dask.distributed import Client, LocalCluster
+
+    import verilens.provenance.ingest as ingest_mod
+
+    d = _folder(tmp_path, 3)
+    reposts = tmp_path / "reposts"
+    reposts.mkdir()
+    for p in sorted(d.rglob("*.jpg")):
+        shutil.copy(p, reposts / f"repost-{p.name}")
+    Image.fromarray(photo(50, 480, 360)).save(reposts / "new.jpg", quality=88)
+    Image.fromarray(photo(51, 480, 360)).save(reposts / "new2.jpg", quality=88)
+    decoded: list[str] = []
+    real = ingest_mod.decode_reduced
+
+    def counting(data, *a, **k):  # type: ignore[no-untyped-def]
+        decoded.append(k.get("name", ""))
+        return real(data, *a, **k)
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client, Archive.open(tmp_path / "a.db") as a:
+        assert ingest(a, [Entry(str(p)) for p in sorted(d.rglob("*.jpg"))], dask=client).added == 3
+        prefixes = a.known_prefixes()
+        assert prefixes.dtype == np.uint64 and len(prefixes) == 3
+        # new2.jpg shares the first 64 bits of its hash with an archived file: the catalog says
+        # it is not archived, so it is hashed in full, not recorded as a sighting of nothing
+        sha2 = hashlib.sha256((reposts / "new2.jpg").read_bytes()).hexdigest()
+        monkeypatch.setattr(Archive, "known_prefixes",
+                            lambda self: np.sort(np.append(prefixes, np.uint64(int(sha2[:16], 16)))))
+        monkeypatch.setattr(ingest_mod, "decode_reduced", counting)
+        res = ingest(a, [Entry(str(p), "https://repost.example/x") for p in sorted(reposts.iterdir())], dask=client)
+        assert (res.added, res.sources_added, res.errors) == (2, 3, [])
+        assert sorted(decoded) == ["new.jpg", "new2.jpg"]
+        assert a.search_path(reposts / "new2.jpg").matches[0].sources == 1
 
 
 def test_bad_dask_address_is_a_usage_error(tmp_path):

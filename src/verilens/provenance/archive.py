@@ -1165,6 +1165,23 @@ class Archive:
             for conn in opened:
                 conn.close()
 
+    def known_prefixes(self) -> np.ndarray:
+        """The first 8 bytes of every archived SHA-256, sorted, as unsigned 64-bit integers.
+
+        A compact "probably archived" test for hashing workers away from the catalog (Dask):
+        8 bytes an item, 8 MB at a million. A hit must be confirmed against the catalog
+        (:meth:`known_bytes`): two files agreeing in their first 64 bits are not the same bytes.
+        """
+        self._check_open()
+        out: list[int] = []
+        with Session(self.engine) as s:
+            for sha in s.execute(select(Item.sha256).execution_options(yield_per=50_000)).scalars():
+                try:
+                    out.append(int(str(sha)[:16], 16))
+                except ValueError:  # not hex: never matched
+                    continue
+        return np.unique(np.array(out, dtype=np.uint64))
+
     def exact(self, sha256: str) -> Match | None:
         """The archived item with these very bytes, as a match (distance 0, similarity 1), or None.
 

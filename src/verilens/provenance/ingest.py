@@ -173,6 +173,22 @@ MANIFEST_FIELDS = {"path": "path", "file": "path", "source_url": "source_url", "
 _NOT_MANIFEST_SUFFIXES = (".tsv", ".txt", ".json", ".xlsx", ".xls", ".ods")
 
 
+def _hash_unless_archived(path: str, prefixes: Any = None) -> HashedItem | dict[str, str]:
+    """:func:`_hash_or_error` on a worker away from the catalog: bytes whose SHA-256 begins
+    like an archived one's (:meth:`Archive.known_prefixes`) are returned ``known``, undecoded
+    (the caller confirms against the catalog and hashes them in full if they are not)."""
+    if prefixes is None or not len(prefixes):
+        return _hash_or_error(path)
+    import numpy as np
+
+    def known(sha256: str) -> bool:
+        v = np.uint64(int(sha256[:16], 16))
+        i = int(np.searchsorted(prefixes, v))
+        return i < len(prefixes) and prefixes[i] == v
+
+    return _hash_or_error(path, known)
+
+
 def read_manifest(path: str | Path, warnings: list[str] | None = None) -> list[Entry]:
     """Entries from a CSV (header with ``path``, optional ``source_url``, ``first_seen``) or JSONL file.
 
@@ -397,7 +413,8 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
     any hashing, unless it now comes with an earlier first-seen time (then it is hashed and
     the sighting moved back: ``updated``). Bytes already archived under another path or URL
     are recorded as a new sighting, not stored twice; in threads they are recognised by
-    their SHA-256 before decoding (Dask workers, away from the catalog, hash them in full).
+    their SHA-256 before decoding (Dask workers, away from the catalog, test it against the
+    first 64 bits of every archived hash, sent to them once, and the catalog confirms).
     One process adds to an archive at a time: a second one waits before hashing
     (:meth:`Archive.hold_for_adding`) and then skips what the first recorded.
     """
@@ -488,13 +505,21 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
                     submit(nxt)
                     running += 1
     else:
-        _run_dask(dask, paths, take, workers, window)
+        with archive.known_bytes() as known_bytes:
+            _run_dask(dask, paths, take, workers, window, archive.known_prefixes(), known_bytes)
     flush()
     archive.save_indexes()
     return result
 
 
-def _run_dask(dask: str | Any, paths: list[str], take: Callable[[Any, str], None], workers: int, window: int) -> None:
+def _run_dask(dask: str | Any, paths: list[str], take: Callable[[Any, str], None], workers: int, window: int,
+              prefixes: Any = None, archived: Callable[[str], bool] | None = None) -> None:
+    """Hash ``paths`` on a Dask cluster, handing each result to ``take`` as it arrives.
+
+    ``prefixes`` (sent to every worker once) lets workers return archived bytes undecoded;
+    such a result is confirmed with ``archived`` and, when the bytes are not archived after
+    all (another file sharing the first 64 bits of the hash), hashed again in full.
+    """
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError as exc:  # pragma: no cover - declared dependency
@@ -520,9 +545,11 @@ def _run_dask(dask: str | Any, paths: list[str], take: Callable[[Any, str], None
         it = iter(paths)
         ac = as_completed()
         owner: dict[Any, str] = {}
+        # sent to the workers once, not with every task
+        known_set = client.scatter(prefixes, broadcast=True) if prefixes is not None and len(prefixes) else None
 
-        def submit(path: str) -> None:
-            f = client.submit(_hash_or_error, path, pure=False)
+        def submit(path: str, full: bool = False) -> None:
+            f = client.submit(_hash_unless_archived, path, None if full else known_set, pure=False)
             owner[f.key] = path
             ac.add(f)
 
@@ -535,6 +562,9 @@ def _run_dask(dask: str | Any, paths: list[str], take: Callable[[Any, str], None
             except Exception as exc:  # a worker died or the task failed outside hashing
                 res = {"path": p, "state": "error", "error": f"worker failed: {type(exc).__name__}: {exc}"[:500]}
             f.release()
+            if isinstance(res, HashedItem) and res.known and archived is not None and not archived(res.sha256):
+                submit(p, full=True)  # only the first 64 bits agreed: hashed in full
+                continue
             take(res, p)
             nxt = next(it, None)
             if nxt is not None:
