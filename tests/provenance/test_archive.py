@@ -667,3 +667,16 @@ def test_one_archive_adds_at_a_time_and_the_next_reads_what_it_saved(tmp_path):
     with Archive.open(db) as c:
         assert not c.rebuilt and c.caught_up == 0 and c.stats()["index"]["pdq"]["entries"] == 3
         assert all(len(c.search_image(photo(i))) == 1 for i in range(3))
+
+
+def test_an_archive_dropped_without_closing_lets_others_add(tmp_path):
+    import gc
+
+    db = tmp_path / "a.db"
+    a = Archive.open(db)
+    a.add_path(_write(tmp_path / "p0.jpg", photo(0)))
+    a.engine.dispose()
+    del a  # never closed: its hold on adding goes with it
+    gc.collect()
+    with Archive.open(db) as b:
+        assert b.add_path(_write(tmp_path / "p1.jpg", photo(1))).status == "added"

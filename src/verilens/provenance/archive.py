@@ -37,6 +37,7 @@ import re
 import secrets
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field, replace
@@ -103,6 +104,15 @@ except ImportError:  # pragma: no cover - not POSIX: processes adding at once ar
 #: of the same thread would wait for itself).
 _ADDING: dict[str, int] = {}
 _ADDING_LOCK = threading.Lock()
+
+
+def _release_adding(key: str, fd: int) -> None:
+    """Let others add to the archive whose index folder is ``key`` (also when an Archive
+    that was never closed is collected)."""
+    with _ADDING_LOCK:
+        _ADDING.pop(key, None)
+    if fd >= 0:
+        os.close(fd)  # releases the lock
 
 #: Longer side (px) of the archive side's working copy (thumbnail, PDQ input, keypoints):
 #: the reduced decode's size, so that a still is resampled once (by the decoder).
@@ -438,8 +448,8 @@ class Archive:
         self.caught_up = 0
         #: The state file as last read or written (inode, mtime): a save is made only over that one.
         self._state_seen: tuple[int, int] | None = None
-        #: The index folder's lock file while this archive is the one adding to it.
-        self._adder_fd: int | None = None
+        #: Releases the index folder's lock while this archive is the one adding to it.
+        self._adding: weakref.finalize | None = None
         #: Opened without writing (see :meth:`open`).
         self.read_only = False
         self._closed = False
@@ -764,7 +774,7 @@ class Archive:
         """
         self.ensure_writable()
         with self._lock:
-            if self._adder_fd is not None:
+            if self._adding is not None:
                 return
             key = str(self.index_dir.resolve())
             me = threading.get_ident()
@@ -794,20 +804,16 @@ class Archive:
                     os.pwrite(fd, str(os.getpid()).encode(), 0)
                 except OSError:  # only the waiting message names the holder
                     pass
-            self._adder_fd = -1 if fd is None else fd
             with _ADDING_LOCK:
                 _ADDING[key] = me
+            self._adding = weakref.finalize(self, _release_adding, key, -1 if fd is None else fd)
             if self._state_stamp() != self._state_seen:  # another process saved since these were read
                 self._load_indexes()
 
     def _stop_adding(self) -> None:
-        fd, self._adder_fd = self._adder_fd, None
-        if fd is None:
-            return
-        with _ADDING_LOCK:
-            _ADDING.pop(str(self.index_dir.resolve()), None)
-        if fd >= 0:
-            os.close(fd)  # releases the lock
+        adding, self._adding = self._adding, None
+        if adding is not None:
+            adding()
 
     def save_indexes(self, whole: bool = False) -> None:
         """Write the indexes beside the catalog.
@@ -827,7 +833,7 @@ class Archive:
         """
         self.ensure_writable()
         with self._lock:
-            if self._adder_fd is not None:
+            if self._adding is not None:
                 self._save(whole)
                 return
             fd = self._lock_file()
