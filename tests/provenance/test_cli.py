@@ -103,6 +103,19 @@ def test_check_with_archive_reports_earliest_and_recycling(tmp_path):
     assert top["identical_file"] and top["stage"] == "sha256" and "(identical file)" in c["summary"]
 
 
+def test_check_and_search_read_a_query_alike(tmp_path):
+    d, db = _setup(tmp_path)
+    Image.fromarray(crop(photo(3), 0.2)).resize((1600, 1200), Image.Resampling.BICUBIC).save(tmp_path / "q.jpg",
+                                                                                              quality=85)
+    r = runner.invoke(app, ["archive", "search", str(tmp_path / "q.jpg"), "--archive", str(db), "--json"])
+    found = _lines(r.stdout)[0]["matches"]
+    r = runner.invoke(app, ["check", str(tmp_path / "q.jpg"), "--archive", str(db), "--checks", "provenance.archive",
+                            "--json"])
+    checked = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")["details"]["matches"]
+    assert [m["path"] for m in found] == [str(d / "p3.jpg")]
+    assert [{k: v for k, v in m.items() if k != "identical_file"} for m in checked] == found
+
+
 def test_check_without_archive_says_how_to_enable(tmp_path):
     Image.fromarray(photo(2)).save(tmp_path / "q.jpg")
     r = runner.invoke(app, ["check", str(tmp_path / "q.jpg"), "--checks", "provenance.archive", "--json"])

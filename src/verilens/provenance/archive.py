@@ -1132,10 +1132,11 @@ class Archive:
 
         ``sha256`` is the file's, when the caller already has it.
         """
+        from ..config import Limits
         from ..intake.media import sha256_file
         from .decode import decode_reduced
 
-        dec = decode_reduced(path, side=QUERY_SIDE)
+        dec = decode_reduced(path, side=QUERY_SIDE, limits=Limits.from_env())
         return self.query(dec.rgb, top_k=top_k, sha256=sha256 or sha256_file(path))
 
     @contextmanager
