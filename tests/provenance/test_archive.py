@@ -680,3 +680,19 @@ def test_an_archive_dropped_without_closing_lets_others_add(tmp_path):
     gc.collect()
     with Archive.open(db) as b:
         assert b.add_path(_write(tmp_path / "p1.jpg", photo(1))).status == "added"
+
+
+def test_a_file_system_without_locks_still_adds_and_saves(tmp_path, monkeypatch):
+    import errno
+
+    from verilens.provenance import archive as archive_mod
+
+    def no_locks(fd, op):  # type: ignore[no-untyped-def]
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(archive_mod.fcntl, "flock", no_locks)
+    db = tmp_path / "a.db"
+    with Archive.open(db) as a:
+        assert a.add_path(_write(tmp_path / "p0.jpg", photo(0))).status == "added"
+    with Archive.open(db) as a:
+        assert not a.rebuilt and a.caught_up == 0 and len(a.search_image(photo(0))) == 1

@@ -106,6 +106,18 @@ _ADDING: dict[str, int] = {}
 _ADDING_LOCK = threading.Lock()
 
 
+def _flock(fd: int, wait: bool) -> bool:
+    """Lock a lock file; False when another holds it and not ``wait``. A file system that
+    has no locks counts as locked: the archive goes on as it did before locks."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    except OSError as exc:
+        log.info("no lock on this file system (%s): processes adding at once are not kept apart", exc)
+    return True
+
+
 def _release_adding(key: str, fd: int) -> None:
     """Let others add to the archive whose index folder is ``key`` (also when an Archive
     that was never closed is collected)."""
@@ -783,10 +795,8 @@ class Archive:
                     raise VerilensError(f"this thread is already adding to the archive {self.name} through another "
                                         "open Archive: close that one first")
             fd = self._lock_file()
-            if fd is not None and fcntl is not None:
-                try:
-                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                except BlockingIOError:
+            if fd is not None:
+                if not _flock(fd, wait=False):
                     try:
                         holder = os.pread(fd, 16, 0).decode("ascii", "replace").strip()
                     except OSError:
@@ -795,7 +805,7 @@ class Archive:
                     msg = f"another process{who} is adding to the archive {self.name}: waiting for it to finish"
                     (waiting or log.warning)(msg)
                     try:
-                        fcntl.flock(fd, fcntl.LOCK_EX)
+                        _flock(fd, wait=True)
                     except BaseException:  # interrupted while waiting
                         os.close(fd)
                         raise
@@ -838,12 +848,9 @@ class Archive:
                 return
             fd = self._lock_file()
             try:
-                if fd is not None and fcntl is not None:
-                    try:
-                        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                    except BlockingIOError:
-                        log.info("%s: another process is adding; it saves the index", self.name)
-                        return
+                if fd is not None and not _flock(fd, wait=False):
+                    log.info("%s: another process is adding; it saves the index", self.name)
+                    return
                 if self._state_stamp() != self._state_seen:
                     log.info("%s: the index was saved by another process since it was read; not replaced", self.name)
                     return
