@@ -696,3 +696,23 @@ def test_a_file_system_without_locks_still_adds_and_saves(tmp_path, monkeypatch)
         assert a.add_path(_write(tmp_path / "p0.jpg", photo(0))).status == "added"
     with Archive.open(db) as a:
         assert not a.rebuilt and a.caught_up == 0 and len(a.search_image(photo(0))) == 1
+
+
+def test_indexing_from_the_catalog_reports_progress(tmp_path):
+    db = tmp_path / "a.db"
+    a = Archive.open(db)
+    for i in range(3):
+        a.add_path(_write(tmp_path / f"p{i}.jpg", photo(i)))
+    a.save_indexes()
+    a.add_path(_write(tmp_path / "p3.jpg", photo(3)))
+    a.engine.dispose()  # a crash: the last row is not in the saved index
+    del a
+    said: list[tuple[str, int, int]] = []
+    with Archive.open(db, progress=lambda *x: said.append(x)) as b:
+        assert b.caught_up == 1
+    assert said == [("catching up the archive's indexes", 0, 1), ("catching up the archive's indexes", 1, 1)]
+    (tmp_path / "a.db.index" / "state.json").write_text("{")
+    said.clear()
+    with Archive.open(db, progress=lambda *x: said.append(x)) as c:
+        assert c.rebuilt
+    assert said[0] == ("rebuilding the archive's indexes from its catalog", 0, 4) and said[-1][1:] == (4, 4)

@@ -116,6 +116,23 @@ def test_check_and_search_read_a_query_alike(tmp_path):
     assert [{k: v for k, v in m.items() if k != "identical_file"} for m in checked] == found
 
 
+def test_opening_an_archive_whose_indexes_are_rebuilt_says_so_with_progress(tmp_path, monkeypatch):
+    from verilens.provenance import cli as provenance_cli
+
+    d, db = _setup(tmp_path)
+    state = tmp_path / "arch.db.index" / "state.json"
+    state.write_text("{")  # damaged: rebuilt from the catalog on opening
+    r = runner.invoke(app, ["archive", "stats", "--archive", str(db), "--json"])
+    assert r.exit_code == 0 and "rebuilding" not in r.stderr  # 4 pictures: too quick to mention
+    state.write_text("{")
+    monkeypatch.setattr(provenance_cli, "PROGRESS_FROM_ROWS", 1)
+    monkeypatch.setattr(provenance_cli, "PROGRESS_EVERY_S", 0.0)
+    r = runner.invoke(app, ["archive", "stats", "--archive", str(db), "--json"])
+    assert r.exit_code == 0 and _lines(r.stdout)[0]["items"] == 4
+    assert "rebuilding the archive's indexes from its catalog (4 pictures)…" in r.stderr
+    assert "rebuilding the archive's indexes from its catalog: 4/4 pictures" in r.stderr
+
+
 def test_check_without_archive_says_how_to_enable(tmp_path):
     Image.fromarray(photo(2)).save(tmp_path / "q.jpg")
     r = runner.invoke(app, ["check", str(tmp_path / "q.jpg"), "--checks", "provenance.archive", "--json"])

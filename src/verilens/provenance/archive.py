@@ -464,11 +464,14 @@ class Archive:
         self._adding: weakref.finalize | None = None
         #: Opened without writing (see :meth:`open`).
         self.read_only = False
+        #: Told of indexing from the catalog (see :meth:`open`).
+        self.progress: Callable[[str, int, int], None] | None = None
         self._closed = False
 
     # ------------------------------------------------------------------ open / close
     @classmethod
-    def open(cls, db: str | Path | None = None, read_only: bool | None = None) -> Archive:
+    def open(cls, db: str | Path | None = None, read_only: bool | None = None,
+             progress: Callable[[str, int, int], None] | None = None) -> Archive:
         """Open (creating when absent) an archive.
 
         Parameters
@@ -481,6 +484,9 @@ class Archive:
             are not saved, adding raises :class:`VerilensError`. Default: read-only when the
             catalog file exists and it or its folder cannot be written (a read-only share, a
             write-blocked medium).
+        progress : callable(what, done, total), optional
+            Told how far indexing pictures from the catalog has got, when the indexes are
+            rebuilt or caught up (``what`` says which step; minutes at a million pictures).
 
         Notes
         -----
@@ -526,6 +532,7 @@ class Archive:
                                 f"reads version {SCHEMA_VERSION!r} (open it with the verilens that made it)")
         arch = cls(engine, name, _index_dir_for(name, db, url))
         arch.read_only = read_only
+        arch.progress = progress
         try:
             arch._load_indexes()
         except SQLAlchemyError as exc:  # a damaged page of the catalog file, a lost server
@@ -597,7 +604,7 @@ class Archive:
                         or self._feat.outgrown(n_rows * FEATURES_STORED)):
                     self._rebuild(s, n_rows)  # grown past a size class: rebuild in the right kind
                     return
-                self._index_rows(s, after_id=self._indexed_max)
+                self._index_rows(s, after_id=self._indexed_max, what="catching up the archive's indexes")
                 self.caught_up = self._indexed_rows - before
                 self._dirty = True
 
@@ -674,13 +681,18 @@ class Archive:
         self._pdq = pdq_index_for(n_rows)
         n_desc = n_rows * FEATURES_STORED
         k = DescriptorIndex.branching_for(n_desc)
+        learning = "learning the keypoint vocabulary from a sample of the catalog"
+        if k > 1 and self.progress is not None and n_rows:
+            self.progress(learning, 0, n_rows)
         self._feat = feature_index_for(n_desc, self._training_sample(s, n_rows, TRAIN_PER_WORD * k * k)
                                        if k > 1 else None)
+        if k > 1 and self.progress is not None and n_rows:
+            self.progress(learning, n_rows, n_rows)
         self._indexed_max = 0
         self._indexed_rows = 0
         self._feat.bulk = True  # one merge at the end instead of one per eighth
         try:
-            self._index_rows(s, after_id=0)
+            self._index_rows(s, after_id=0, what="rebuilding the archive's indexes from its catalog")
         finally:
             self._feat.bulk = False
         self._feat.compact()
@@ -714,8 +726,13 @@ class Archive:
             sample = sample[np.sort(rng.choice(have, want, replace=False))]
         return sample
 
-    def _index_rows(self, s: Session, after_id: int, chunk: int = 5000) -> None:
+    def _index_rows(self, s: Session, after_id: int, what: str, chunk: int = 5000) -> None:
         last = after_id
+        total = done = 0
+        if self.progress is not None:
+            total = int(s.execute(select(func.count(HashRow.id)).where(HashRow.id > after_id)).scalar_one())
+            if total:
+                self.progress(what, 0, total)
         while True:
             rows = s.execute(
                 select(HashRow.id, HashRow.pdq, HashRow.quality, HashRow.features)
@@ -725,6 +742,9 @@ class Archive:
                 break
             self._add_to_indexes([(r[0], r[1], r[2], r[3]) for r in rows])
             last = rows[-1][0]
+            done += len(rows)
+            if self.progress is not None and total:
+                self.progress(what, done, max(total, done))
 
     def _add_to_indexes(self, rows: Sequence[tuple[int, bytes, int, bytes | None]]) -> None:
         with self._lock:

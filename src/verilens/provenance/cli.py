@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any
@@ -44,6 +44,59 @@ def _catalog_errors(db: str) -> Iterator[None]:
         raise VerilensError(f"the archive catalog {db} cannot be read or written: {first_line(exc)}") from exc
 
 
+#: Pictures to index from the catalog before opening an archive shows progress.
+PROGRESS_FROM_ROWS = 5000
+
+
+@contextmanager
+def _progress() -> Iterator[Callable[[str, int, int, str], None]]:
+    """``report(what, done, total, unit)``: a bar per ``what`` on a terminal; without one (a
+    log file, a pipe) a line every PROGRESS_EVERY_S."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                  console=err, transient=True, disable=not err.is_terminal) as bar:
+        tasks: dict[str, Any] = {}
+        said: dict[str, float] = {}
+
+        def report(what: str, done: int, total: int, unit: str) -> None:
+            if what not in tasks:
+                tasks[what] = bar.add_task(what, total=total or None)
+                said[what] = time.monotonic()
+            bar.update(tasks[what], completed=done, total=total or None)
+            if not err.is_terminal and total and time.monotonic() - said[what] >= PROGRESS_EVERY_S:
+                said[what] = time.monotonic()
+                err.print(f"{what}: {done:,}/{total:,} {unit}", soft_wrap=True)
+
+        yield report
+
+
+def _open(db: str) -> Any:
+    """Open an archive, saying so when its indexes are rebuilt or caught up from the catalog
+    (after a crash, a copied catalog: minutes at a million pictures), with progress."""
+    from .archive import Archive
+
+    with _progress() as report:
+        shown: set[str] = set()
+
+        def progress(what: str, done: int, total: int) -> None:
+            if what not in shown:  # a step begins: said when it is long
+                if total < PROGRESS_FROM_ROWS:
+                    return
+                shown.add(what)
+                err.print(f"{what} ({total:,} pictures)…", soft_wrap=True)
+            report(what, done, total, "pictures")
+
+        with _catalog_errors(db):
+            return Archive.open(db, progress=progress)
+
+
 def _db(archive: str | None) -> str:
     from .catalog import default_db
 
@@ -63,15 +116,6 @@ def add_cmd(
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as one JSON document.")] = False,
 ) -> None:
     """Add files to the archive (resumable: a re-run skips what is already there)."""
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
-    from .archive import Archive
     from .catalog import is_url, normalise_time
     from .ingest import collect_entries, ingest
 
@@ -83,21 +127,12 @@ def add_cmd(
         db = _db(archive)
         if not is_url(db) and not Path(db).expanduser().exists():
             err.print(f"creating a new archive at {safe_text(db)}")
-        with _catalog_errors(db):
-            arch = Archive.open(db)
+        arch = _open(db)
         try:
             arch.hold_for_adding(waiting=lambda why: err.print(f"[yellow]{safe_text(why)}[/]", soft_wrap=True))
-            with Progress(TextColumn("hashing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-                          console=err, transient=True, disable=not err.is_terminal) as bar:
-                task = bar.add_task("add", total=len(entries))
-                said = [time.monotonic()]
-
+            with _progress() as report:
                 def progress(done: int, total: int) -> None:
-                    bar.update(task, completed=done, total=total)
-                    # no bar without a terminal (a log file, a pipe): a line every PROGRESS_EVERY_S
-                    if not err.is_terminal and total and (time.monotonic() - said[0] >= PROGRESS_EVERY_S):
-                        said[0] = time.monotonic()
-                        err.print(f"hashing: {done}/{total} files", soft_wrap=True)
+                    report("hashing", done, total, "files")
 
                 with _catalog_errors(db):
                     result = ingest(arch, entries, dask=dask, workers=workers, batch_size=batch_size,
@@ -177,15 +212,13 @@ def search_cmd(
     """
     from ..errors import UsageError
     from ..intake.collect import iter_sources
-    from .archive import Archive
     from .catalog import is_url
 
     with command_errors():
         db = _db(archive)
         if not is_url(db) and not Path(db).is_file():
             raise UsageError(f"no archive at {db} (create it with 'verilens archive add')")
-        with _catalog_errors(db):
-            arch = Archive.open(db)
+        arch = _open(db)
         given = set(inputs)
         passed_over = 0
         try:
@@ -236,15 +269,14 @@ def stats_cmd(
 ) -> None:
     """Counts, first-seen range and index shape of the archive."""
     from ..errors import UsageError
-    from .archive import Archive
     from .catalog import is_url
 
     with command_errors():
         db = _db(archive)
         if not is_url(db) and not Path(db).is_file():
             raise UsageError(f"no archive at {db}")
+        arch = _open(db)
         with _catalog_errors(db):
-            arch = Archive.open(db)
             try:
                 st = arch.stats()
             finally:
