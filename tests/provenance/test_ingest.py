@@ -11,7 +11,9 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
@@ -31,6 +33,29 @@ def _folder(tmp_path: Path, n: int, size: tuple[int, int] = (480, 360)) -> Path:
         target = d / "sub" if i % 3 == 0 else d
         Image.fromarray(photo(i, *size)).save(target / f"img{i:04d}.jpg", quality=88)
     return d
+
+
+def _reposts(tmp_path: Path, originals: list[Path], new: int) -> tuple[Path, list[str], Callable[..., Any]]:
+    """A folder of copies of ``originals`` under new names and ``new`` new photos (new.jpg,
+    new2.jpg, ...), with a stand-in decoder that records the names of the files it decodes."""
+    import shutil
+
+    import verilens.provenance.ingest as ingest_mod
+
+    reposts = tmp_path / "reposts"
+    reposts.mkdir()
+    for p in originals:
+        shutil.copy(p, reposts / f"repost-{p.name}")
+    for i in range(new):
+        Image.fromarray(photo(50 + i, 480, 360)).save(reposts / f"new{i + 1 if i else ''}.jpg", quality=88)
+    decoded: list[str] = []
+    real = ingest_mod.decode_reduced
+
+    def counting(data, *a, **k):  # type: ignore[no-untyped-def]
+        decoded.append(k.get("name", ""))
+        return real(data, *a, **k)
+
+    return reposts, decoded, counting
 
 
 def test_manifests_csv_and_jsonl(tmp_path):
@@ -98,7 +123,6 @@ def test_dask_local_cluster_ingest(tmp_path):
 
 
 def test_dask_workers_record_reposts_without_decoding_and_confirm_with_the_catalog(tmp_path, monkeypatch):
-    import shutil
 
     import numpy as np
     from dask.distributed import Client, LocalCluster
@@ -106,19 +130,7 @@ def test_dask_workers_record_reposts_without_decoding_and_confirm_with_the_catal
     import verilens.provenance.ingest as ingest_mod
 
     d = _folder(tmp_path, 3)
-    reposts = tmp_path / "reposts"
-    reposts.mkdir()
-    for p in sorted(d.rglob("*.jpg")):
-        shutil.copy(p, reposts / f"repost-{p.name}")
-    Image.fromarray(photo(50, 480, 360)).save(reposts / "new.jpg", quality=88)
-    Image.fromarray(photo(51, 480, 360)).save(reposts / "new2.jpg", quality=88)
-    decoded: list[str] = []
-    real = ingest_mod.decode_reduced
-
-    def counting(data, *a, **k):  # type: ignore[no-untyped-def]
-        decoded.append(k.get("name", ""))
-        return real(data, *a, **k)
-
+    reposts, decoded, counting = _reposts(tmp_path, sorted(d.rglob("*.jpg")), 2)
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=False, dashboard_address=None) as cluster, \
             Client(cluster) as client, Archive.open(tmp_path / "a.db") as a:
         assert ingest(a, [Entry(str(p)) for p in sorted(d.rglob("*.jpg"))], dask=client).added == 3
@@ -317,7 +329,6 @@ def test_text_that_is_not_valid_unicode_in_a_manifest_is_a_usage_error(tmp_path)
 
 
 def test_reposts_of_archived_bytes_are_recorded_without_decoding(tmp_path, monkeypatch):
-    import shutil
 
     import verilens.provenance.ingest as ingest_mod
     from verilens.errors import VerilensError
@@ -326,18 +337,7 @@ def test_reposts_of_archived_bytes_are_recorded_without_decoding(tmp_path, monke
     d = _folder(tmp_path, 3)
     with Archive.open(tmp_path / "a.db") as arch:
         assert ingest(arch, [Entry(str(p)) for p in sorted(d.glob("*.jpg"))], workers=2).added == 2
-        reposts = tmp_path / "reposts"
-        reposts.mkdir()
-        for p in sorted(d.glob("*.jpg")):
-            shutil.copy(p, reposts / f"repost-{p.name}")
-        Image.fromarray(photo(50, 480, 360)).save(reposts / "new.jpg", quality=88)
-        decoded: list[str] = []
-        real = ingest_mod.decode_reduced
-
-        def counting(data, *a, **k):  # type: ignore[no-untyped-def]
-            decoded.append(k.get("name", ""))
-            return real(data, *a, **k)
-
+        reposts, decoded, counting = _reposts(tmp_path, sorted(d.glob("*.jpg")), 1)
         monkeypatch.setattr(ingest_mod, "decode_reduced", counting)
         res = ingest(arch, [Entry(str(p), "https://repost.example/x") for p in sorted(reposts.iterdir())], workers=2)
         assert (res.added, res.sources_added) == (1, 2) and decoded == ["new.jpg"]
