@@ -716,3 +716,34 @@ def test_indexing_from_the_catalog_reports_progress(tmp_path):
     with Archive.open(db, progress=lambda *x: said.append(x)) as c:
         assert c.rebuilt
     assert said[0] == ("rebuilding the archive's indexes from its catalog", 0, 4) and said[-1][1:] == (4, 4)
+
+
+def test_a_catalog_another_process_is_writing_is_waited_for_when_put_in_wal_mode(tmp_path):
+    import sqlite3
+    import threading
+    import time
+
+    db = tmp_path / "a.db"
+    con = sqlite3.connect(db)
+    con.execute("create table t(x)")  # a catalog file still in the rollback-journal mode it is made in
+    con.commit()
+    con.close()
+    writing, done = threading.Event(), threading.Event()
+
+    def writer() -> None:  # another process in the middle of a write
+        w = sqlite3.connect(db, isolation_level=None)
+        w.execute("BEGIN IMMEDIATE")
+        w.execute("insert into t values (1)")
+        writing.set()
+        time.sleep(0.5)
+        w.execute("COMMIT")
+        w.close()
+        done.set()
+
+    t = threading.Thread(target=writer)
+    t.start()
+    assert writing.wait(10)
+    # switching to WAL meets "database is locked" at once (no busy timeout): waited out
+    with Archive.open(db) as a:
+        assert done.is_set() and a.stats()["items"] == 0
+    t.join()

@@ -20,6 +20,7 @@ from sqlalchemy.exc import OperationalError
 
 from ..config import home
 from ..errors import UsageError
+from ..sqlite_wal import set_wal
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 VERSION_TABLE = "case_alembic_version"
@@ -78,7 +79,7 @@ def make_engine(url: str) -> Engine:
             dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
             cur = dbapi_conn.cursor()
             cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-            cur.execute("PRAGMA journal_mode=WAL")
+            set_wal(cur, BUSY_TIMEOUT_MS / 1000)  # (changing the mode does not wait on the busy timeout)
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
             cur.close()

@@ -29,6 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from ..claims import parse_time, time_bounds
 from ..config import home
 from ..errors import UsageError
+from ..sqlite_wal import set_wal
 
 SCHEMA_VERSION = "1"
 
@@ -94,6 +95,10 @@ def is_url(db: str | Path) -> bool:
     return isinstance(db, str) and "://" in db
 
 
+#: How long a connection waits for the write lock of a catalog file another process holds.
+SQLITE_BUSY_S = 30.0
+
+
 def make_engine(db: str | Path | None, read_only: bool = False, immutable: bool = False) -> tuple[Engine, str]:
     """An engine for a path (SQLite, WAL) or a SQLAlchemy URL; returns (engine, display name).
 
@@ -137,14 +142,14 @@ def make_engine(db: str | Path | None, read_only: bool = False, immutable: bool 
             raise UsageError(f"no archive at {path}")
         flags = "mode=ro&immutable=1" if immutable else "mode=ro"
         engine = create_engine(f"sqlite:///file:{quote(str(path.resolve()))}?{flags}&uri=true", future=True,
-                               connect_args={"timeout": 30})
+                               connect_args={"timeout": SQLITE_BUSY_S})
         _sqlite_pragmas(engine, read_only=True)
         return engine, str(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:  # a file where a folder should be, a name too long, no permission
         raise UsageError(f"cannot make the folder of the archive {path}: {exc.strerror or exc}") from exc
-    engine = create_engine(f"sqlite:///{path}", future=True, connect_args={"timeout": 30})
+    engine = create_engine(f"sqlite:///{path}", future=True, connect_args={"timeout": SQLITE_BUSY_S})
     _sqlite_pragmas(engine)
     return engine, str(path)
 
@@ -154,9 +159,9 @@ def _sqlite_pragmas(engine: Engine, read_only: bool = False) -> None:
     def _on_connect(dbapi_conn, _rec) -> None:  # type: ignore[no-untyped-def]
         cur = dbapi_conn.cursor()
         if not read_only:
-            cur.execute("PRAGMA journal_mode=WAL")
+            set_wal(cur, SQLITE_BUSY_S)
             cur.execute("PRAGMA synchronous=NORMAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_S * 1000)}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.close()
 
