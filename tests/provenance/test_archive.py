@@ -724,16 +724,16 @@ def test_a_catalog_another_process_is_writing_is_waited_for_when_put_in_wal_mode
     import time
 
     db = tmp_path / "a.db"
+    Archive.open(db).close()
     con = sqlite3.connect(db)
-    con.execute("create table t(x)")  # a catalog file still in the rollback-journal mode it is made in
-    con.commit()
+    con.execute("PRAGMA journal_mode=DELETE")  # as a new file is, before its first connection switches it
     con.close()
     writing, done = threading.Event(), threading.Event()
 
     def writer() -> None:  # another process in the middle of a write
         w = sqlite3.connect(db, isolation_level=None)
         w.execute("BEGIN IMMEDIATE")
-        w.execute("insert into t values (1)")
+        w.execute("insert into vl_meta(key, value) values ('note', 'x')")
         writing.set()
         time.sleep(0.5)
         w.execute("COMMIT")

@@ -159,6 +159,29 @@ def test_a_file_that_is_not_an_archive_is_a_clear_error(tmp_path):
     assert bogus.read_bytes() == b"this is not a database" * 100  # never modified
 
 
+def test_a_database_of_something_else_is_refused_and_left_as_it_is(tmp_path):
+    import sqlite3
+
+    other = tmp_path / "messages.db"  # say, an app's database under investigation
+    con = sqlite3.connect(other)
+    con.execute("create table messages(id integer primary key, body text)")
+    con.execute("insert into messages(body) values ('hello')")
+    con.commit()
+    con.close()
+    before = other.read_bytes()
+    Image.fromarray(photo(2)).save(tmp_path / "q.jpg")
+    for args in (["archive", "search", str(tmp_path / "q.jpg")], ["archive", "add", str(tmp_path / "q.jpg")],
+                 ["archive", "stats"]):
+        r = runner.invoke(app, [*args, "--archive", str(other), "--json"])
+        said = " ".join(r.output.split())  # (wrapped to the console's width)
+        assert r.exit_code == 1 and "is not a verilens archive" in said and "(tables messages)" in said, args
+    r = runner.invoke(app, ["check", str(tmp_path / "q.jpg"), "--checks", "provenance.archive", "--json",
+                            "--archive", str(other)])
+    c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
+    assert c["state"] == "error" and "not a verilens archive" in c["summary"]
+    assert other.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["messages.db", "q.jpg"]
+
+
 def test_check_searches_the_default_archive_when_none_is_given(tmp_path, monkeypatch):
     monkeypatch.setenv("VERILENS_HOME", str(tmp_path / "home"))
     d = tmp_path / "seen"

@@ -424,6 +424,30 @@ def _lock_for_writing(conn: Any) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
 
 
+def _other_database(path: Path) -> list[str]:
+    """The tables of an existing SQLite file that is not an archive catalog (empty for a
+    catalog, a new or empty file, or anything that is not a database).
+
+    Read without locks or journal (SQLite ``immutable``) before the catalog is opened for
+    writing, which would switch the file to WAL and add the catalog's tables: a database
+    given by mistake (an app's database under investigation, a case file) is left as it is.
+    """
+    import sqlite3
+    from urllib.parse import quote
+
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return []
+        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1", uri=True)
+        try:
+            names = [str(r[0]) for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        finally:
+            con.close()
+    except (OSError, sqlite3.Error):  # not a database: the catalog's own open says so
+        return []
+    return [] if not names or Meta.__tablename__ in names else sorted(names)
+
+
 def _schema_version(engine: Any) -> str | None:
     """The catalog's recorded schema version; None when it has no tables yet (read, never written)."""
     if not sa_inspect(engine).has_table(Meta.__tablename__):
@@ -499,8 +523,14 @@ class Archive:
         """
         if read_only is None:
             read_only = _unwritable(db)
-        engine, name = make_engine(db, read_only=read_only)
         url = db is not None and is_url(db)
+        if not url:
+            other = _other_database(Path(db if db is not None else default_db()).expanduser())
+            if other:
+                raise VerilensError(f"{db if db is not None else default_db()} is not a verilens archive: it is a "
+                                    f"database of something else (tables {', '.join(other[:5])}); it was not "
+                                    "changed. Give another file for the archive")
+        engine, name = make_engine(db, read_only=read_only)
         try:
             try:
                 recorded = _schema_version(engine)
