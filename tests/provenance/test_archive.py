@@ -747,3 +747,24 @@ def test_a_catalog_another_process_is_writing_is_waited_for_when_put_in_wal_mode
     with Archive.open(db) as a:
         assert done.is_set() and a.stats()["items"] == 0
     t.join()
+
+
+def test_opening_with_an_index_limit_refuses_long_indexing_and_says_how(tmp_path):
+    import gc
+
+    db, folder = _added_one_per_run(tmp_path, 3)
+    a = Archive.open(db)
+    a.add_path(_write(tmp_path / "p3.jpg", photo(3)))
+    a.add_path(_write(tmp_path / "p4.jpg", photo(4)))
+    a.engine.dispose()  # a crash, never closed: two rows not in the saved index
+    del a
+    gc.collect()
+    with pytest.raises(VerilensError, match=r"must be caught up from its catalog first \(2 pictures"):
+        Archive.open(db, index_limit=1)
+    with Archive.open(db, index_limit=2) as b:
+        assert b.caught_up == 2
+    (folder / "state.json").write_text("{")
+    with pytest.raises(VerilensError, match=r"must be rebuilt from its catalog first \(5 pictures, about 1 min\)"):
+        Archive.open(db, index_limit=4)
+    with Archive.open(db) as c:  # nothing was left open or half-done
+        assert c.rebuilt and c.add_path(_write(tmp_path / "p5.jpg", photo(5))).status == "added"

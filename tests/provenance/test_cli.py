@@ -133,6 +133,24 @@ def test_opening_an_archive_whose_indexes_are_rebuilt_says_so_with_progress(tmp_
     assert "rebuilding the archive's indexes from its catalog: 4/4 pictures" in r.stderr
 
 
+def test_a_check_does_not_rebuild_a_large_index_inside_its_budget_but_says_how(tmp_path, monkeypatch):
+    from verilens.provenance import checks as provenance_checks
+
+    d, db = _setup(tmp_path)
+    (tmp_path / "arch.db.index" / "state.json").write_text("{")  # the index must be rebuilt
+    monkeypatch.setattr(provenance_checks, "CHECK_INDEX_LIMIT", 3)  # 4 pictures: "too many" for this test
+    args = ["check", str(d / "p1.jpg"), "--archive", str(db), "--checks", "provenance.archive", "--json"]
+    r = runner.invoke(app, args)
+    c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
+    summary = " ".join(c["summary"].split())
+    assert c["state"] == "error" and "must be rebuilt from its catalog first (4 pictures" in summary
+    assert f"verilens archive stats --archive {db}" in summary
+    assert runner.invoke(app, ["archive", "stats", "--archive", str(db)]).exit_code == 0  # rebuilds and saves
+    r = runner.invoke(app, args)
+    c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
+    assert c["state"] == "found"
+
+
 def test_check_without_archive_says_how_to_enable(tmp_path):
     Image.fromarray(photo(2)).save(tmp_path / "q.jpg")
     r = runner.invoke(app, ["check", str(tmp_path / "q.jpg"), "--checks", "provenance.archive", "--json"])

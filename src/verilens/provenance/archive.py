@@ -240,6 +240,9 @@ def hash_picture(rgb: np.ndarray, frame_time_s: float | None = None) -> HashedPi
 #: Descriptor entries saved in segment files before the index is saved whole again (or an
 #: eighth of the entries in its base, whichever is more; the in-memory merge uses the same eighth).
 SEGMENT_FLOOR = 1 << 20
+#: Pictures indexed from the catalog per second in a rebuild (measured: 1M in about 10 min),
+#: for telling how long one will take.
+INDEX_ROWS_PER_S = 1700
 #: Segment files kept before they are merged into one (archives added to a file at a time).
 MAX_SEGMENTS = 8
 #: Names of index files: a base's parts and segments, each with a random 12-digit hex name.
@@ -488,14 +491,15 @@ class Archive:
         self._adding: weakref.finalize | None = None
         #: Opened without writing (see :meth:`open`).
         self.read_only = False
-        #: Told of indexing from the catalog (see :meth:`open`).
+        #: Told of indexing from the catalog, and how much of it opening may do (see :meth:`open`).
         self.progress: Callable[[str, int, int], None] | None = None
+        self.index_limit: int | None = None
         self._closed = False
 
     # ------------------------------------------------------------------ open / close
     @classmethod
     def open(cls, db: str | Path | None = None, read_only: bool | None = None,
-             progress: Callable[[str, int, int], None] | None = None) -> Archive:
+             progress: Callable[[str, int, int], None] | None = None, index_limit: int | None = None) -> Archive:
         """Open (creating when absent) an archive.
 
         Parameters
@@ -511,6 +515,10 @@ class Archive:
         progress : callable(what, done, total), optional
             Told how far indexing pictures from the catalog has got, when the indexes are
             rebuilt or caught up (``what`` says which step; minutes at a million pictures).
+        index_limit : int, optional
+            Refuse (:class:`VerilensError`, saying how to rebuild them) rather than index
+            more than this many pictures from the catalog while opening: for work with a
+            time budget, such as a check.
 
         Notes
         -----
@@ -562,12 +570,15 @@ class Archive:
                                 f"reads version {SCHEMA_VERSION!r} (open it with the verilens that made it)")
         arch = cls(engine, name, _index_dir_for(name, db, url))
         arch.read_only = read_only
-        arch.progress = progress
+        arch.progress, arch.index_limit = progress, index_limit
         try:
             arch._load_indexes()
         except SQLAlchemyError as exc:  # a damaged page of the catalog file, a lost server
             engine.dispose()
             raise VerilensError(f"cannot read the archive catalog {name} (damaged?): {first_line(exc)}") from exc
+        except BaseException:
+            engine.dispose()
+            raise
         return arch
 
     def close(self) -> None:
@@ -626,17 +637,29 @@ class Archive:
                 s.rollback()  # a fresh view of the catalog too
             self._state_seen = seen
             if not loaded:
+                self._within_limit(n_rows, "rebuilt")
                 self._rebuild(s, n_rows)
                 return
             if max_id > self._indexed_max:  # rows committed after the last save: add them
                 before = self._indexed_rows
                 if (pdq_index_for(n_rows).kind != self._pdq.kind
                         or self._feat.outgrown(n_rows * FEATURES_STORED)):
+                    self._within_limit(n_rows, "rebuilt")
                     self._rebuild(s, n_rows)  # grown past a size class: rebuild in the right kind
                     return
+                self._within_limit(n_rows - self._indexed_rows, "caught up")
                 self._index_rows(s, after_id=self._indexed_max, what="catching up the archive's indexes")
                 self.caught_up = self._indexed_rows - before
                 self._dirty = True
+
+    def _within_limit(self, rows: int, how: str) -> None:
+        """Raise when opening would index more pictures than :attr:`index_limit` allows."""
+        if self.index_limit is None or rows <= self.index_limit:
+            return
+        minutes = max(1, round(rows / INDEX_ROWS_PER_S / 60))
+        raise VerilensError(f"the archive's indexes must be {how} from its catalog first ({rows:,} pictures, "
+                            f"about {minutes} min): run 'verilens archive stats --archive {self.name}' once (it "
+                            "shows progress), then try again")
 
     def _load_saved(self, s: Session, state_path: Path, max_id: int) -> bool:
         """Take the indexes the saved state names, if they agree with the catalog."""

@@ -73,6 +73,11 @@ def _montage(query: np.ndarray, thumbs: list[bytes]) -> np.ndarray:
     return np.asarray(canvas)
 
 
+#: Pictures a check may index from the catalog while opening the archive (about 30 s, within
+#: its budget); an archive whose indexes need more is reported with how to rebuild them.
+CHECK_INDEX_LIMIT = 50_000
+
+
 def open_existing_archive(db: str) -> Archive:
     """Open an archive for a check to read; a check never creates one.
 
@@ -83,7 +88,7 @@ def open_existing_archive(db: str) -> Archive:
     """
     if not is_url(db) and not Path(db).is_file():
         raise CheckUnavailable(f"no archive at {db} (create it with 'verilens archive add ... --archive {db}')")
-    return Archive.open(db)
+    return Archive.open(db, index_limit=CHECK_INDEX_LIMIT)
 
 
 def open_archive_for(db: str | None) -> Archive | None:
@@ -97,7 +102,7 @@ def open_archive_for(db: str | None) -> Archive | None:
     if db:
         return open_existing_archive(db)
     default = default_db()
-    return Archive.open(default) if default.is_file() else None
+    return Archive.open(default, index_limit=CHECK_INDEX_LIMIT) if default.is_file() else None
 
 
 @register(
