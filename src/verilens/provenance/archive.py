@@ -398,11 +398,8 @@ def _index_dir_for(name: str, db: str | Path | None, url: bool) -> Path:
     return Path(str(name) + ".index")
 
 
-def _unwritable(db: str | Path | None) -> bool:
+def _unwritable(path: Path) -> bool:
     """A catalog file that exists and that, or whose folder, cannot be written."""
-    if db is not None and is_url(db):
-        return False
-    path = Path(db if db is not None else default_db()).expanduser()
     return path.is_file() and not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK))
 
 
@@ -435,19 +432,18 @@ def _other_database(path: Path) -> list[str]:
     writing, which would switch the file to WAL and add the catalog's tables: a database
     given by mistake (an app's database under investigation, a case file) is left as it is.
     """
-    import sqlite3
-    from urllib.parse import quote
-
     try:
         if not path.is_file() or path.stat().st_size == 0:
             return []
-        con = sqlite3.connect(f"file:{quote(str(path.resolve()))}?mode=ro&immutable=1", uri=True)
-        try:
-            names = [str(r[0]) for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        finally:
-            con.close()
-    except (OSError, sqlite3.Error):  # not a database: the catalog's own open says so
+        engine, _ = make_engine(path, read_only=True, immutable=True)
+    except (OSError, VerilensError):
         return []
+    try:
+        names = sa_inspect(engine).get_table_names()
+    except SQLAlchemyError:  # not a database: the catalog's own open says so
+        return []
+    finally:
+        engine.dispose()
     return [] if not names or Meta.__tablename__ in names else sorted(names)
 
 
@@ -529,15 +525,14 @@ class Archive:
         A WAL catalog on a read-only medium is opened as unchanging (SQLite ``immutable``),
         since SQLite cannot make its shared-memory file beside it.
         """
-        if read_only is None:
-            read_only = _unwritable(db)
         url = db is not None and is_url(db)
-        if not url:
-            other = _other_database(Path(db if db is not None else default_db()).expanduser())
-            if other:
-                raise VerilensError(f"{db if db is not None else default_db()} is not a verilens archive: it is a "
-                                    f"database of something else (tables {', '.join(other[:5])}); it was not "
-                                    "changed. Give another file for the archive")
+        path = None if url else Path(db if db is not None else default_db()).expanduser()
+        if read_only is None:
+            read_only = path is not None and _unwritable(path)
+        other = _other_database(path) if path is not None else []
+        if other:
+            raise VerilensError(f"{path} is not a verilens archive: it is a database of something else (tables "
+                                f"{', '.join(other[:5])}); it was not changed. Give another file for the archive")
         engine, name = make_engine(db, read_only=read_only)
         try:
             try:

@@ -134,7 +134,6 @@ def archive_check(ctx: Context) -> Finding:
                        "'verilens archive add' to search for earlier copies.")
     try:
         ctx.check_time()
-        query_img = ctx.media.rgb()  # for the picture of the matches
         # read as `archive search` reads it (and as the benchmark measures): the same file gives
         # the same matches through either
         res = archive.search_path(ctx.media.path, top_k=10, sha256=ctx.media.sha256)
@@ -156,7 +155,7 @@ def archive_check(ctx: Context) -> Finding:
         art = []
         thumbs = [t for t in (archive.thumbnail(d["id"]) for d in matches[:5]) if t]
         if thumbs:
-            art.append(ctx.save_image("matches", _montage(query_img, thumbs), ArtifactKind.IMAGE,
+            art.append(ctx.save_image("matches", _montage(ctx.media.rgb(), thumbs), ArtifactKind.IMAGE,
                                       "The query (left) and its archived copies, best first"))
         top = matches[0]
         text = f"{len(matches)} archived copy(ies) found; best: {Path(str(top['path'])).name} ({top['transform']})."
