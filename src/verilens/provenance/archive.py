@@ -118,6 +118,27 @@ def _flock(fd: int, wait: bool) -> bool:
     return True
 
 
+def _hold_lock_file(fd: int, waiting: Callable[[str], None]) -> None:
+    """Lock a lock file, telling ``waiting`` (" (pid N)" of the holder, or "") when another
+    holds it first, then write this process's pid into it for the next one to name."""
+    if not _flock(fd, wait=False):
+        try:
+            holder = os.pread(fd, 16, 0).decode("ascii", "replace").strip()
+        except OSError:
+            holder = ""
+        waiting(f" (pid {holder})" if holder.isdigit() else "")
+        try:
+            _flock(fd, wait=True)
+        except BaseException:  # interrupted while waiting
+            os.close(fd)
+            raise
+    try:
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, str(os.getpid()).encode(), 0)
+    except OSError:  # only the waiting message names the holder
+        pass
+
+
 def _release_adding(key: str, fd: int) -> None:
     """Let others add to the archive whose index folder is ``key`` (also when an Archive
     that was never closed is collected)."""
@@ -864,24 +885,8 @@ class Archive:
                                         "open Archive: close that one first")
             fd = self._lock_file()
             if fd is not None:
-                if not _flock(fd, wait=False):
-                    try:
-                        holder = os.pread(fd, 16, 0).decode("ascii", "replace").strip()
-                    except OSError:
-                        holder = ""
-                    who = f" (pid {holder})" if holder.isdigit() else ""
-                    msg = f"another process{who} is adding to the archive {self.name}: waiting for it to finish"
-                    (waiting or log.warning)(msg)
-                    try:
-                        _flock(fd, wait=True)
-                    except BaseException:  # interrupted while waiting
-                        os.close(fd)
-                        raise
-                try:
-                    os.ftruncate(fd, 0)
-                    os.pwrite(fd, str(os.getpid()).encode(), 0)
-                except OSError:  # only the waiting message names the holder
-                    pass
+                _hold_lock_file(fd, lambda who: (waiting or log.warning)(
+                    f"another process{who} is adding to the archive {self.name}: waiting for it to finish"))
             with _ADDING_LOCK:
                 _ADDING[key] = me
             self._adding = weakref.finalize(self, _release_adding, key, -1 if fd is None else fd)
