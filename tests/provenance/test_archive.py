@@ -77,6 +77,26 @@ def test_heavy_text_across_the_picture_is_found_by_the_overlay_pass(filled, monk
         monkeypatch.undo()
 
 
+def test_a_mirrored_crop_or_screenshot_is_found_by_the_mirrored_pass(filled, monkeypatch):
+    arch, files = filled
+    unmirrored = Archive._propose_and_verify
+
+    def without_mirrored_pass(self, qf, lookups, reject=None, mirrored=False):  # type: ignore[no-untyped-def]
+        return ({}, 0) if mirrored else unmirrored(self, qf, lookups, reject)
+
+    for i, make in ((1, lambda a: crop(a, 0.2)), (3, embed)):
+        query = np.ascontiguousarray(make(np.ascontiguousarray(photo(i)[:, ::-1])))
+        res = arch.query(query)
+        assert res.mirror_pass and [m.path for m in res.matches] == [str(files[i])]
+        assert res.matches[0].stage == "local_features" and res.matches[0].transform.startswith("mirrored")
+        # control: the passes before it find nothing (ORB descriptors are not mirror-invariant)
+        monkeypatch.setattr(Archive, "_propose_and_verify", without_mirrored_pass)
+        assert arch.query(query).matches == []
+        monkeypatch.undo()
+    found = arch.query(crop(photo(1), 0.2))
+    assert not found.mirror_pass and not found.matches[0].transform.startswith("mirrored")
+
+
 def test_overlay_pass_accepts_no_weaker_geometry_and_skips_plain_pictures(filled):
     arch, _ = filled
     for s in (50, 51, 52):

@@ -189,6 +189,11 @@ OVERLAY_GRID = 12
 OVERLAY_FAST_THRESHOLD = 8
 OVERLAY_FEATURES = 500
 OVERLAY_LOOKUPS = 250
+#: Mirrored pass (runs only when every pass before it found nothing): the query is flipped
+#: left to right and described again, and its first MIRROR_LOOKUPS descriptors looked up; ORB
+#: descriptors are not mirror-invariant, so without it a mirrored crop or mirrored screenshot
+#: is not found (a whole mirrored picture is, by the first stage's dihedral PDQ variants).
+MIRROR_LOOKUPS = 250
 #: Around the keypoints of a match resting on drawn strokes, this fraction of the query's
 #: shorter side is left out when comparing the pictures (a banner's band and edges).
 OVERLAY_MARGIN = 0.08
@@ -205,7 +210,7 @@ SEARCH_PARAMETERS = {
     "overlay_trigger": OVERLAY_TRIGGER, "overlay_grid": OVERLAY_GRID, "overlay_fast_threshold": OVERLAY_FAST_THRESHOLD,
     "overlay_features": OVERLAY_FEATURES, "overlay_lookups": OVERLAY_LOOKUPS,
     "overlay_only_drawn_share": OVERLAY_ONLY_DRAWN, "overlay_only_min_agreement": MIN_AGREEMENT,
-    "overlay_only_spread": OVERLAY_ONLY_SPREAD, "overlay_margin": OVERLAY_MARGIN,
+    "overlay_only_spread": OVERLAY_ONLY_SPREAD, "overlay_margin": OVERLAY_MARGIN, "mirror_lookups": MIRROR_LOOKUPS,
 }
 
 
@@ -399,6 +404,8 @@ class QueryResult:
     #: when the first keypoint pass found nothing), and whether the overlay pass ran.
     overlay_share: float | None = None
     overlay_pass: bool = False
+    #: Whether the mirrored pass ran (nothing was found before it).
+    mirror_pass: bool = False
 
 
 @dataclass
@@ -1334,14 +1341,16 @@ class Archive:
 
         def shared_overlay(v: Any, row: int, archived: Features) -> bool:
             """A match on drawn strokes alone, between pictures that differ beside them."""
+            view, mask = (small[:, ::-1], drawn_mask()[:, ::-1]) if v.mirrored else (small, drawn_mask())
+
             def agreement() -> float | None:  # beside the strokes and away from the matched overlay
                 thumb = self._still_thumbnail(row)
                 if thumb is None:
                     return None
-                away = drawn_mask() | hull_region(small.shape, v.query_xy, round(OVERLAY_MARGIN * min(small.shape)))
-                return picture_agreement(small, thumb, archived.size, v.matrix, away)
+                away = mask | hull_region(view.shape, v.query_xy, round(OVERLAY_MARGIN * min(view.shape)))
+                return picture_agreement(np.ascontiguousarray(view), thumb, archived.size, v.matrix, away)
 
-            return overlay_only(v, drawn_mask(), agreement)
+            return overlay_only(v, mask, agreement)
 
         verified, n_cand = self._propose_and_verify(qf, QUERY_LOOKUPS, shared_overlay)
         share: float | None = None
@@ -1357,6 +1366,14 @@ class Archive:
                                       fast_threshold=OVERLAY_FAST_THRESHOLD, oversample=2, exclude=mask)
                 verified, more = self._propose_and_verify(of, OVERLAY_LOOKUPS)
                 n_cand += more
+        ran_mirror = False
+        if not best and not verified and len(qf) >= MIN_INLIERS:
+            # a mirrored copy, cropped or embedded: the flipped query described again
+            ran_mirror = True
+            mf = extract_features(np.ascontiguousarray(small[:, ::-1]), max_side=QUERY_FEATURE_SIDE,
+                                  n_keep=QUERY_FEATURES, grid=QUERY_GRID, oversample=QUERY_OVERSAMPLE)
+            verified, more = self._propose_and_verify(mf, MIRROR_LOOKUPS, shared_overlay, mirrored=True)
+            n_cand += more
         t3 = time.perf_counter()
         matches, stage1 = self._materialise(best, verified, variants, top_k)
         same = self.exact(sha256) if sha256 else None
@@ -1366,15 +1383,16 @@ class Archive:
         timings = {"pdq_ms": (t1 - t0) * 1e3, "first_stage_ms": (t2 - t1) * 1e3,
                    "second_stage_ms": (t3 - t2) * 1e3, "catalog_ms": (t4 - t3) * 1e3}
         return QueryResult(matches, q0.hex, q0.quality, low, len(qf), n_cand,
-                           {k: round(v, 3) for k, v in timings.items()}, stage1, share, ran_overlay)
+                           {k: round(v, 3) for k, v in timings.items()}, stage1, share, ran_overlay, ran_mirror)
 
     def _propose_and_verify(self, qf: Features, lookups: int,
-                            reject: Callable[[Any, int, Features], bool] | None = None) -> tuple[dict[int, Any], int]:
+                            reject: Callable[[Any, int, Features], bool] | None = None,
+                            mirrored: bool = False) -> tuple[dict[int, Any], int]:
         """Candidates voted for by the first ``lookups`` query descriptors, verified with all of them.
 
         ``reject(verification, row, archived features)`` drops a geometric match after the
-        fact (a shared overlay). Returns the verified hash rows (row -> Verification) and the
-        number of candidates.
+        fact (a shared overlay); ``mirrored`` records that ``qf`` describes the flipped query.
+        Returns the verified hash rows (row -> Verification) and the number of candidates.
         """
         verified: dict[int, Any] = {}
         if len(qf) < MIN_INLIERS:
@@ -1394,7 +1412,7 @@ class Archive:
                 af = Features.from_bytes(fb)
             except ValueError:
                 continue
-            v = verify(qf, af)
+            v = verify(qf, af, mirrored=mirrored)
             if v is not None and not (reject is not None and reject(v, o, af)):
                 verified[o] = v
         return verified, len(cands)

@@ -108,7 +108,7 @@ def open_archive_for(db: str | None) -> Archive | None:
 @register(
     "provenance.archive",
     Question.PROVENANCE,
-    version="4",
+    version="5",
     applies_to=("image",),
     budget_s=60,
     parameters=SEARCH_PARAMETERS,
@@ -122,8 +122,8 @@ def open_archive_for(db: str | None) -> Archive | None:
         "recycled. What it cannot show: it only knows "
         "what was added to the archive, and first-seen times are only as good as what was recorded; no "
         "match means only that the archive holds no copy; a re-shot scene (a new photo of the same place) "
-        "is not a copy; heavy crops (less than about half of the picture left), strong perspective and "
-        "mirrored-and-cropped copies can be missed."
+        "is not a copy; heavy crops (less than about half of the picture left) and strong perspective "
+        "can be missed."
     ),
 )
 def archive_check(ctx: Context) -> Finding:
