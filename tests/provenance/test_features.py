@@ -9,8 +9,10 @@ from verilens.provenance.features import (
     Features,
     describe_transform,
     extract_features,
+    mirror_features,
     overlay_mask,
     resize_max,
+    to_gray,
     verify,
 )
 
@@ -65,6 +67,27 @@ def test_unrelated_pictures_do_not_verify():
     a = extract_features(photo(7), max_side=512, n_keep=256)
     for s in range(20, 26):
         assert verify(extract_features(photo(s), max_side=768, n_keep=400), a) is None
+
+
+def test_mirrored_description_is_what_a_new_detection_on_the_flipped_picture_gives():
+    import pytest
+
+    gray, _ = resize_max(to_gray(photo(8)), 384)
+    f = extract_features(gray, max_side=384, n_keep=400, keypoints=True)
+    m = mirror_features(gray, f)
+    assert m.size == f.size and len(m) >= 0.95 * len(f)
+    # the same keypoints at mirrored positions, in the same order
+    src = [k.class_id for k in m.keypoints]
+    assert src == sorted(src)
+    assert np.allclose(m.xy[:, 0], f.size[0] - 1 - f.xy[src, 0], atol=0.01) and np.allclose(m.xy[:, 1], f.xy[src, 1])
+    # described as on the flipped picture: they match a fresh detection there one for one
+    fresh = extract_features(np.ascontiguousarray(gray[:, ::-1]), max_side=384, n_keep=1200, oversample=1)
+    v = verify(m, fresh)
+    assert v is not None and v.inliers >= 0.8 * len(m) and abs(v.scale - 1) < 0.01 and abs(v.rotation_deg) < 1
+    assert verify(f, fresh) is None  # the unflipped descriptors do not (ORB is not mirror-invariant)
+    with pytest.raises(ValueError):
+        mirror_features(gray[:, :100], f)
+    assert len(mirror_features(gray, extract_features(gray, max_side=384))) == 0  # keypoints not kept
 
 
 def test_describe_transform_words():

@@ -76,6 +76,7 @@ from .features import (
     drawn_share,
     extract_features,
     hull_region,
+    mirror_features,
     overlay_mask,
     overlay_only,
     picture_agreement,
@@ -1330,7 +1331,7 @@ class Archive:
         t2 = time.perf_counter()
         small, _ = resize_max(gray, QUERY_FEATURE_SIDE)
         qf = extract_features(small, max_side=QUERY_FEATURE_SIDE, n_keep=QUERY_FEATURES, grid=QUERY_GRID,
-                              oversample=QUERY_OVERSAMPLE)
+                              oversample=QUERY_OVERSAMPLE, keypoints=True)
         masks: list[np.ndarray] = []
 
         def drawn_mask() -> np.ndarray:
@@ -1368,10 +1369,9 @@ class Archive:
                 n_cand += more
         ran_mirror = False
         if not best and not verified and len(qf) >= MIN_INLIERS:
-            # a mirrored copy, cropped or embedded: the flipped query described again
+            # a mirrored copy, cropped or embedded: the query's keypoints described on it flipped
             ran_mirror = True
-            mf = extract_features(np.ascontiguousarray(small[:, ::-1]), max_side=QUERY_FEATURE_SIDE,
-                                  n_keep=QUERY_FEATURES, grid=QUERY_GRID, oversample=QUERY_OVERSAMPLE)
+            mf = mirror_features(small, qf)
             verified, more = self._propose_and_verify(mf, MIRROR_LOOKUPS, shared_overlay, mirrored=True)
             n_cand += more
         t3 = time.perf_counter()
