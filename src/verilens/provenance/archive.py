@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import bindparam, func, insert, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, true, update
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -803,17 +803,19 @@ class Archive:
             sample = sample[np.sort(rng.choice(have, want, replace=False))]
         return sample
 
-    def _index_rows(self, s: Session, after_id: int, what: str, chunk: int = 5000) -> None:
+    def _index_rows(self, s: Session, after_id: int, what: str, chunk: int = 5000, before_id: int | None = None) -> None:
+        """Index the catalog's hash rows after ``after_id`` (and before ``before_id``), in id order."""
         last = after_id
         total = done = 0
+        upto = HashRow.id < before_id if before_id is not None else true()
         if self.progress is not None:
-            total = int(s.execute(select(func.count(HashRow.id)).where(HashRow.id > after_id)).scalar_one())
+            total = int(s.execute(select(func.count(HashRow.id)).where(HashRow.id > after_id, upto)).scalar_one())
             if total:
                 self.progress(what, 0, total)
         while True:
             rows = s.execute(
                 select(HashRow.id, HashRow.pdq, HashRow.quality, HashRow.features)
-                .where(HashRow.id > last).order_by(HashRow.id).limit(chunk)
+                .where(HashRow.id > last, upto).order_by(HashRow.id).limit(chunk)
             ).all()
             if not rows:
                 break
@@ -1085,6 +1087,14 @@ class Archive:
                     raise VerilensError(f"the archive catalog {self.name} kept changing under this batch: "
                                         f"{first_line(exc)}") from exc
         if new_rows:
+            # rows another writer committed since this archive last indexed (another machine
+            # adding to the same PostgreSQL catalog): indexed first, or the saved index would
+            # skip them and the next open would rebuild it whole
+            first = min(r[0] for r in new_rows)
+            if first > self._indexed_max + 1:
+                with Session(self.engine) as s:
+                    self._index_rows(s, after_id=self._indexed_max, what="indexing pictures added elsewhere",
+                                     before_id=first)
             self._add_to_indexes(new_rows)
         return outcomes
 
