@@ -140,6 +140,30 @@ def test_the_same_bytes_come_first_even_when_the_picture_cannot_be_hashed(filled
     assert arch.query(photo(3), sha256=res.matches[0].sha256, top_k=0).matches == []
 
 
+def test_rows_up_to_an_id_are_counted_in_one_statement(filled):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from verilens.provenance.archive import _rows_upto
+    from verilens.provenance.catalog import HashRow
+
+    arch, _ = filled
+    with Session(arch.engine) as s:
+        ids = s.scalars(select(HashRow.id)).all()
+        for upto in (0, ids[2], max(ids), max(ids) + 5):
+            assert _rows_upto(s, upto) == sum(i <= upto for i in ids)
+
+
+def test_stats_count_the_pictures_pdq_cannot_hash(tmp_path):
+    flat = np.full((300, 400, 3), 128, np.uint8)
+    with Archive.open(tmp_path / "s.db") as arch:
+        arch.add_video_frames(tmp_path / "clip.mp4", "cd" * 32, [(0.0, photo(33)), (2.0, flat), (4.0, flat + 1)])
+        st = arch.stats()
+        assert (st["hashed_pictures"], st["low_quality_pictures"]) == (3, 2)
+    with Archive.open(tmp_path / "s.db") as arch:  # the same from the saved index
+        assert not arch.rebuilt and arch.stats()["low_quality_pictures"] == 2
+
+
 def test_video_frames_are_one_item_with_frame_times(tmp_path):
     with Archive.open(tmp_path / "v.db") as arch:
         frames = [(0.0, photo(30)), (4.5, photo(31)), (9.0, photo(32))]
