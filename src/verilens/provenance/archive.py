@@ -687,7 +687,8 @@ class Archive:
                     self._rebuild(s, n_rows)  # grown past a size class: rebuild in the right kind
                     return
                 self._within_limit(n_rows - self._indexed_rows, "caught up")
-                self._index_rows(s, after_id=self._indexed_max, what="catching up the archive's indexes")
+                self._index_rows(s, after_id=self._indexed_max, what="catching up the archive's indexes",
+                                 total=n_rows - self._indexed_rows)
                 self.caught_up = self._indexed_rows - before
                 self._dirty = True
 
@@ -784,7 +785,7 @@ class Archive:
         self._indexed_rows = 0
         self._feat.bulk = True  # one merge at the end instead of one per eighth
         try:
-            self._index_rows(s, after_id=0, what="rebuilding the archive's indexes from its catalog")
+            self._index_rows(s, after_id=0, what="rebuilding the archive's indexes from its catalog", total=n_rows)
         finally:
             self._feat.bulk = False
         self._feat.compact()
@@ -818,13 +819,19 @@ class Archive:
             sample = sample[np.sort(rng.choice(have, want, replace=False))]
         return sample
 
-    def _index_rows(self, s: Session, after_id: int, what: str, chunk: int = 5000, before_id: int | None = None) -> None:
-        """Index the catalog's hash rows after ``after_id`` (and before ``before_id``), in id order."""
+    def _index_rows(self, s: Session, after_id: int, what: str, total: int | None = None,
+                    before_id: int | None = None, chunk: int = 5000) -> None:
+        """Index the catalog's hash rows after ``after_id`` (and before ``before_id``), in id order.
+
+        ``total``, how many there are, is for the progress report; when the caller does not
+        know it, it is counted (cheap only for a short range of ids: SQLite reads the table).
+        """
         last = after_id
-        total = done = 0
+        done = 0
         upto = HashRow.id < before_id if before_id is not None else true()
         if self.progress is not None:
-            total = int(s.execute(select(func.count(HashRow.id)).where(HashRow.id > after_id, upto)).scalar_one())
+            if total is None:
+                total = int(s.execute(select(func.count(HashRow.id)).where(HashRow.id > after_id, upto)).scalar_one())
             if total:
                 self.progress(what, 0, total)
         while True:
