@@ -123,7 +123,6 @@ def test_dask_local_cluster_ingest(tmp_path):
 
 
 def test_dask_workers_record_reposts_without_decoding_and_confirm_with_the_catalog(tmp_path, monkeypatch):
-
     import numpy as np
     from dask.distributed import Client, LocalCluster
 
@@ -329,7 +328,6 @@ def test_text_that_is_not_valid_unicode_in_a_manifest_is_a_usage_error(tmp_path)
 
 
 def test_reposts_of_archived_bytes_are_recorded_without_decoding(tmp_path, monkeypatch):
-
     import verilens.provenance.ingest as ingest_mod
     from verilens.errors import VerilensError
     from verilens.provenance.archive import HashedItem
