@@ -131,6 +131,12 @@ def test_opening_an_archive_whose_indexes_are_rebuilt_says_so_with_progress(tmp_
     assert r.exit_code == 0 and _lines(r.stdout)[0]["items"] == 4
     assert "rebuilding the archive's indexes from its catalog (4 pictures)…" in r.stderr
     assert "rebuilding the archive's indexes from its catalog: 4/4 pictures" in r.stderr
+    state.write_text("{")
+    arch = provenance_cli._open(str(db))  # its bars are closed once it is open: later work does not report into them
+    try:
+        assert arch.rebuilt and arch.progress is None
+    finally:
+        arch.close()
 
 
 def test_a_check_does_not_rebuild_a_large_index_inside_its_budget_but_says_how(tmp_path, monkeypatch):

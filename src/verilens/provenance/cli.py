@@ -94,7 +94,9 @@ def _open(db: str) -> Any:
             report(what, done, total, "pictures")
 
         with _catalog_errors(db):
-            return Archive.open(db, progress=progress)
+            arch = Archive.open(db, progress=progress)
+    arch.progress = None  # the bars are gone: later work does not report into them
+    return arch
 
 
 def _db(archive: str | None) -> str:
