@@ -8,9 +8,15 @@ import pytest
 from verilens.provenance import index as index_mod
 from verilens.provenance.hashing import PDQ_MATCH_THRESHOLD
 from verilens.provenance.index import (
+    PROBE_COARSE,
+    PROBE_FINE,
+    SIG_MAX_BITS,
+    SIG_SIGMA,
+    VOTE_NEAREST,
     WORD_LOAD,
     BinaryIndex,
     DescriptorIndex,
+    _nearest_in_lists,
     _scan_lists,
     feature_index_for,
     kmajority,
@@ -232,3 +238,81 @@ def test_list_scan_finds_exactly_the_pairs_a_brute_force_scan_finds():
     assert got == sorted(want) and len(want) >= int(tail[-1]) * 9 // 10
     none = _scan_lists(qsig[:1], np.array([0]), np.array([1]), np.array([5]), np.array([5]), sigs, 12)
     assert all(a.size == 0 for a in none)
+
+
+def _brute_force_vote(idx: DescriptorIndex, q: np.ndarray, per_descriptor: int) -> dict[int, tuple[int, float]]:
+    """The voting rule written out: every entry of the probed words within SIG_MAX_BITS; the
+    cutoff at the per_descriptor-th nearest (ties kept); the closest per_descriptor rows vote."""
+    words = idx.assign(q, PROBE_COARSE, PROBE_FINE)
+    qsig = idx.signature(q)
+    out: dict[int, list] = {}
+    for i in range(len(q)):
+        hits = []
+        for offsets, ids, sigs in idx._groups():
+            for w in words[i].tolist():
+                d = np.bitwise_count(sigs[offsets[w]:offsets[w + 1]] ^ qsig[i])
+                hits += [(int(a), int(r)) for a, r in zip(d, ids[offsets[w]:offsets[w + 1]], strict=True)
+                         if a <= SIG_MAX_BITS]
+        ds = sorted(a for a, _ in hits)
+        cutoff = ds[per_descriptor - 1] if len(ds) >= per_descriptor else SIG_MAX_BITS
+        best: dict[int, int] = {}
+        for a, r in hits:
+            if a <= cutoff:
+                best[r] = min(best.get(r, 99), a)
+        for r, a in sorted(best.items(), key=lambda kv: (kv[1], kv[0]))[:per_descriptor]:
+            v = out.setdefault(r, [0, 0.0])
+            v[0] += 1
+            v[1] += float(np.exp(-(a / SIG_SIGMA) ** 2))
+    return {r: (v[0], v[1]) for r, v in out.items()}
+
+
+def test_vote_counts_what_the_rule_written_out_counts(monkeypatch):
+    rng = np.random.default_rng(8)
+    x, label = _clusters(rng, 300, 20, 30)
+    # popular corners: 40 exact copies of a descriptor in 40 other pictures, so that one list
+    # holds more entries at a query's cutoff than its nearest few (scanned whole); and 10
+    # copies of another in one picture, whose entries alone reach the cutoff (one vote)
+    popular = x[label == 5][:2]
+    idx = feature_index_for(len(x), x)
+    idx.add(x, label)
+    idx.compact()
+    idx.add(np.repeat(popular, (40, 10), axis=0), np.r_[1000 + np.arange(40), np.full(10, 2000)])  # a side list
+    scans = []
+    real_scan = index_mod._scan_lists
+    monkeypatch.setattr(index_mod, "_scan_lists", lambda *a: scans.append(a) or real_scan(*a))
+    for c in (5, 77, 150, 299):
+        q = np.stack([_flip(x[i], 6, rng) for i in np.nonzero(label == c)[0]] + list(popular))
+        rows, votes, score = idx.vote(q, 6)
+        want = _brute_force_vote(idx, q, 6)
+        assert sorted(rows.tolist()) == sorted(want)
+        assert all(votes[i] == want[r][0] and score[i] == pytest.approx(want[r][1]) for i, r in enumerate(rows.tolist()))
+        assert (np.diff(score) <= 1e-12).all()
+        # shared out over threads, the same votes
+        monkeypatch.setattr(index_mod, "PARALLEL_MIN_ENTRIES", 1)
+        monkeypatch.setenv("VERILENS_SEARCH_THREADS", "3")
+        assert all(np.array_equal(a, b) for a, b in zip(idx.vote(q, 6), (rows, votes, score), strict=True))
+        monkeypatch.setattr(index_mod, "PARALLEL_MIN_ENTRIES", 1 << 20)
+    assert scans, "no list was scanned whole: the test does not reach that path"
+
+
+def test_nearest_in_lists_gives_each_query_the_nearest_entries_of_its_list():
+    rng = np.random.default_rng(9)
+    sigs = rng.integers(0, 2**63, 30_000, dtype=np.int64).view(np.uint64)
+    lens = rng.integers(0, 300, 100)
+    lens[:3] = (0, 1, VOTE_NEAREST - 1)  # empty and short lists leave the rest unfilled
+    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
+    per = rng.integers(1, 4, 100)
+    head = np.concatenate([[0], np.cumsum(per)[:-1]])
+    tail = head + per
+    qsig = rng.integers(0, 2**63, int(tail[-1]), dtype=np.int64).view(np.uint64)
+    for threads in (1, 2):
+        dist, entry = _nearest_in_lists(qsig, head, tail, starts, starts + lens, sigs, VOTE_NEAREST, threads)
+        for i in range(100):
+            block = sigs[starts[i]:starts[i] + lens[i]]
+            for j in range(head[i], tail[i]):
+                want = np.sort(np.bitwise_count(block ^ qsig[j]))[:VOTE_NEAREST]
+                got = entry[j][entry[j] >= 0]
+                assert got.size == want.size and np.array_equal(dist[j][:want.size], want)
+                assert ((got >= starts[i]) & (got < starts[i] + lens[i])).all()
+                assert np.array_equal(np.bitwise_count(sigs[got] ^ qsig[j]), want)
+                assert (dist[j][want.size:] == np.iinfo(np.int32).max).all()

@@ -27,6 +27,8 @@ PDQ_FLAT_MAX = 250_000
 #: From this many codes a batch of queries (a picture's 8 dihedral PDQ variants) is split
 #: over threads; below, one search costs less than handing it to another thread.
 PARALLEL_MIN_CODES = 100_000
+#: Signatures a vote compares before its list scans are shared out over search threads.
+PARALLEL_MIN_ENTRIES = 1 << 20
 #: Descriptors per visual word the vocabulary is sized for (about 2,000 at any archive size).
 WORD_LOAD = 2000
 #: Vocabulary branching (coarse cells, and fine cells per coarse cell) at most: 262,144
@@ -41,6 +43,9 @@ SIG_BYTES = 8
 SIG_MAX_BITS = 12
 #: Scale (bits) of the weight ``exp(-(d / SIG_SIGMA)^2)`` of a vote at signature distance d.
 SIG_SIGMA = 8.0
+#: Nearest entries of each probed list a vote first takes per query descriptor (lists holding
+#: more within the descriptor's cutoff distance are then scanned whole).
+VOTE_NEAREST = 16
 
 
 _thread = threading.local()
@@ -388,6 +393,53 @@ def _scan_lists(qsig: np.ndarray, head: np.ndarray, tail: np.ndarray, starts: np
     return np.concatenate(out_p), np.concatenate(out_e), np.concatenate(out_d)
 
 
+def _nearest_in_lists(qsig: np.ndarray, head: np.ndarray, tail: np.ndarray, starts: np.ndarray, ends: np.ndarray,
+                      sigs: np.ndarray, k: int, threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest entries of its list for every query signature.
+
+    List ``i`` is ``sigs[starts[i]:ends[i]]``, probed by the query signatures
+    ``qsig[head[i]:tail[i]]``. Returns (distances, entry indices), each of shape
+    ``(len(qsig), k)``, nearest first; a list of fewer than ``k`` entries leaves distance
+    ``2**31 - 1`` and entry -1 in the rest (faiss ``hammings_knn_mc``: a counting selection,
+    no heap, no output beyond ``k`` per query). From :data:`PARALLEL_MIN_ENTRIES` entries
+    to compare, the lists are shared out over up to ``threads`` threads (the searches
+    release the GIL), each writing the rows of its own lists.
+    """
+    n = int(qsig.shape[0])
+    dist = np.full((n, k), np.iinfo(np.int32).max, np.int32)
+    entry = np.full((n, k), -1, np.int64)
+    qsig = np.ascontiguousarray(qsig, dtype=np.uint64)
+    sigs = np.ascontiguousarray(sigs, dtype=np.uint64)
+    per = tail - head
+    lists = [(h, t, a, b) for h, t, a, b in zip(head.tolist(), tail.tolist(), starts.tolist(), ends.tolist(),
+                                                strict=True) if b > a and t > h]
+
+    def scan(part: list[tuple[int, int, int, int]]) -> None:
+        faiss = _faiss()  # this thread's OpenMP setting
+        q_addr, s_addr, d_addr, e_addr = qsig.ctypes.data, sigs.ctypes.data, dist.ctypes.data, entry.ctypes.data
+        u8, i64, i32 = faiss.cast_integer_to_uint8_ptr, faiss.cast_integer_to_idx_t_ptr, faiss.cast_integer_to_int_ptr
+        for h, t, a, b in part:
+            faiss.hammings_knn_mc(u8(q_addr + 8 * h), u8(s_addr + 8 * a), t - h, b - a, k, 8,
+                                  i32(d_addr + 4 * k * h), i64(e_addr + 8 * k * h))
+
+    work = np.cumsum([(t - h) * (b - a) for h, t, a, b in lists])
+    parts = min(max(1, int(threads)), int(work[-1]) // PARALLEL_MIN_ENTRIES if work.size else 0)
+    if parts > 1:  # contiguous runs of lists of about equal work; the caller scans the first
+        cut = [0, *np.searchsorted(work, work[-1] * np.arange(1, parts) / parts).tolist(), len(lists)]
+        rest = [_search_pool(parts - 1).submit(scan, lists[a:b]) for a, b in zip(cut[1:-1], cut[2:], strict=True)]
+        scan(lists[:cut[1]])
+        for f in rest:
+            f.result()
+    else:
+        scan(lists)
+    lst = np.repeat(np.arange(per.size), per)  # the list of each query signature it covers
+    rows = head[lst] + np.arange(lst.size) - np.repeat(np.cumsum(per) - per, per)
+    base = np.zeros(n, np.int64)
+    base[rows] = starts[lst]
+    np.add(entry, base[:, None], out=entry, where=entry >= 0)
+    return dist, entry
+
+
 class DescriptorIndex:
     """A visual-word inverted file over 256-bit descriptors with 64-bit signatures.
 
@@ -657,6 +709,13 @@ class DescriptorIndex:
         Weighting votes by signature distance (Jégou et al. 2010) ranks a picture with a
         few close descriptor matches above one collecting many borderline ones, which is
         what unrelated pictures sharing common corner patterns do.
+
+        Common corner patterns also make the cost: in a large archive a query descriptor
+        can have a thousand list entries within ``max_bits``, of which a handful vote. Each
+        list therefore first yields only its :data:`VOTE_NEAREST` nearest entries per query
+        descriptor, which fix the cutoff exactly; only a list holding more than that within
+        the cutoff is scanned again for all of them. The votes are those of scanning every
+        entry (a test checks this against the rule written out).
         """
         q = np.ascontiguousarray(desc, dtype=np.uint8).reshape(-1, 32)
         empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
@@ -671,28 +730,48 @@ class DescriptorIndex:
         pair_sig = np.ascontiguousarray(qsig[pair_q])
         uniq, head = np.unique(words[order], return_index=True)
         tail = np.append(head[1:], words.size)
-        qi_all, row_all, d_all = [], [], []
-        for offsets, ids, sigs in self._groups():
-            pair, entry, dist = _scan_lists(pair_sig, head, tail, offsets[uniq], offsets[uniq + 1], sigs, max_bits)
-            if pair.size:
-                qi_all.append(pair_q[pair])
-                row_all.append(ids[entry])
-                d_all.append(dist)
-        if not qi_all:
-            return empty
-        qi = np.concatenate(qi_all)
-        row = np.concatenate(row_all).astype(np.int64)
-        d = np.concatenate(d_all)
-        # only the closest matches of each query descriptor can vote: drop those beyond the
-        # distance at which it already has ``per_descriptor`` of them (ties kept)
+        # only the closest matches of each query descriptor can vote: those within the
+        # distance at which it has ``per_descriptor`` of them (its cutoff; ties kept). Each
+        # probed list first gives its nearest few entries, which fix the cutoff (the
+        # ``per_descriptor``-th nearest of all its lists is among them); a list whose few
+        # all lie within the cutoff may hold more there and is scanned whole for them
+        k = max(VOTE_NEAREST, int(per_descriptor))
+        threads = search_threads()
         levels = int(max_bits) + 1
-        cum = np.cumsum(np.bincount(qi * levels + d, minlength=q.shape[0] * levels).reshape(-1, levels), axis=1)
-        cutoff = np.minimum((cum < per_descriptor).sum(axis=1), levels - 1)
-        near = d <= cutoff[qi]
-        qi, row, d = qi[near], row[near], d[near]
+        near = [(ids, sigs, offsets[uniq], offsets[uniq + 1],
+                 *_nearest_in_lists(pair_sig, head, tail, offsets[uniq], offsets[uniq + 1], sigs, k, threads))
+                for offsets, ids, sigs in self._groups()]
+        d_near = np.concatenate([g[4] for g in near], axis=1)
+        q_near = np.broadcast_to(pair_q[:, None], d_near.shape)
+        ok = d_near <= max_bits
+        cum = np.cumsum(np.bincount(q_near[ok] * levels + d_near[ok], minlength=q.shape[0] * levels)
+                        .reshape(-1, levels), axis=1)
+        lim = np.minimum((cum < per_descriptor).sum(axis=1), levels - 1)[pair_q]  # per (descriptor, list) pair
+        list_of = np.repeat(np.arange(uniq.size), tail - head)
+        qi_all, row_all, d_all = [], [], []
+        for ids, sigs, starts, ends, dist, entry in near:
+            whole = np.flatnonzero(dist[:, -1] <= lim)
+            take = dist <= lim[:, None]
+            take[whole] = False
+            p = np.nonzero(take)[0]
+            qi_all.append(pair_q[p])
+            row_all.append(ids[entry[take]])
+            d_all.append(dist[take])
+            if whole.size:
+                li = list_of[whole]
+                pair, e, dd = _scan_lists(pair_sig, whole, whole + 1, starts[li], ends[li], sigs, int(lim[whole].max()))
+                inside = dd <= lim[pair]
+                qi_all.append(pair_q[pair[inside]])
+                row_all.append(ids[e[inside]])
+                d_all.append(dd[inside])
+        qi = np.concatenate(qi_all)
+        if not qi.size:
+            return empty
+        row = np.concatenate(row_all).astype(np.int64)
+        d = np.concatenate(d_all).astype(np.int64)
         # one vote per (query descriptor, row), from its closest entry; then the closest
         # ``per_descriptor`` rows of each query descriptor (sorts on packed int64 keys)
-        key = np.sort((qi << 38) | (row << 7) | d.astype(np.int64))
+        key = np.sort((qi << 38) | (row << 7) | d)
         first = np.ones(key.size, bool)
         first[1:] = (key[1:] >> 7) != (key[:-1] >> 7)
         key = key[first]
