@@ -97,6 +97,30 @@ def test_a_mirrored_crop_or_screenshot_is_found_by_the_mirrored_pass(filled, mon
     assert not found.mirror_pass and not found.matches[0].transform.startswith("mirrored")
 
 
+def test_the_best_scored_picture_alone_is_verified_from_one_vote_less(filled, monkeypatch):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from verilens.provenance.catalog import HashRow, Item
+
+    arch, files = filled
+    with Session(arch.engine) as s:
+        row = {p: h for h, p in s.execute(select(HashRow.id, Item.path).join(Item, HashRow.item_id == Item.id))}
+    copy, other = row[str(files[1])], row[str(files[2])]
+    query = crop(photo(1), 0.3)
+
+    def votes_for(rows, votes):  # what the descriptor index answers, in every pass
+        monkeypatch.setattr(arch._feat, "vote", lambda desc, k: (np.array(rows), np.array(votes), np.array([2.0, 1.9])))
+        return arch.query(query)
+
+    res = votes_for([copy, other], [2, 2])  # two votes, best scored: verified, found
+    assert [m.path for m in res.matches] == [str(files[1])] and res.candidates_verified == 1
+    res = votes_for([other, copy], [2, 2])  # two votes, second best: not even tried
+    assert res.matches == [] and res.candidates_verified == 2  # the other picture, once per pass
+    res = votes_for([other, copy], [3, 2])
+    assert res.matches == [] and res.candidates_verified == 2
+
+
 def test_overlay_pass_accepts_no_weaker_geometry_and_skips_plain_pictures(filled):
     arch, _ = filled
     for s in (50, 51, 52):

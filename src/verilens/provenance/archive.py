@@ -180,6 +180,9 @@ QUERY_LOOKUPS = 250
 #: candidates verified per query.
 VOTE_K = 6
 CANDIDATES = 12
+#: Votes a candidate needs; the best-scored picture is verified from MIN_VOTES - 1 on (a
+#: deep crop, whose corners mostly sit at scales the archived copy does not have, can
+#: collect no more than two, and verification, not the vote, is what accepts a match).
 MIN_VOTES = 3
 #: Overlay pass (runs only when neither stage found anything and at least OVERLAY_TRIGGER of
 #: the looked-up query keypoints sit on drawn-looking strokes, see ``features.overlay_mask``):
@@ -208,6 +211,7 @@ SEARCH_PARAMETERS = {
     "features_stored_and_indexed": FEATURES_STORED, "feature_fast_threshold": FEATURE_FAST_THRESHOLD,
     "feature_oversample": FEATURE_OVERSAMPLE,
     "query_features": QUERY_FEATURES, "query_lookups": QUERY_LOOKUPS, "signature_max_bits": SIG_MAX_BITS, "candidates": CANDIDATES,
+    "min_votes": MIN_VOTES,
     "overlay_trigger": OVERLAY_TRIGGER, "overlay_grid": OVERLAY_GRID, "overlay_fast_threshold": OVERLAY_FAST_THRESHOLD,
     "overlay_features": OVERLAY_FEATURES, "overlay_lookups": OVERLAY_LOOKUPS,
     "overlay_only_drawn_share": OVERLAY_ONLY_DRAWN, "overlay_only_min_agreement": MIN_AGREEMENT,
@@ -1431,7 +1435,9 @@ class Archive:
             return verified, 0
         with self._lock:
             rows, votes, _ = self._feat.vote(qf.desc[:lookups], VOTE_K)
-        cands = [int(o) for o in rows[votes >= MIN_VOTES][:CANDIDATES]]
+        enough = votes >= MIN_VOTES
+        enough[:1] |= votes[:1] >= MIN_VOTES - 1  # rows come best-scored first
+        cands = [int(o) for o in rows[enough][:CANDIDATES]]
         if not cands:
             return verified, 0
         with Session(self.engine) as s:

@@ -108,7 +108,7 @@ def open_archive_for(db: str | None) -> Archive | None:
 @register(
     "provenance.archive",
     Question.PROVENANCE,
-    version="5",
+    version="6",
     applies_to=("image",),
     budget_s=60,
     parameters=SEARCH_PARAMETERS,

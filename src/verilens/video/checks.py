@@ -221,7 +221,7 @@ def _spread(items: list[Any], n: int) -> list[Any]:
 @register(
     "video.provenance",
     Question.PROVENANCE,
-    version="4",
+    version="5",
     applies_to=("video",),
     budget_s=120,
     parameters=PROVENANCE_PARAMS,
