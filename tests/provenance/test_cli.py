@@ -103,6 +103,23 @@ def test_check_with_archive_reports_earliest_and_recycling(tmp_path):
     assert top["identical_file"] and top["stage"] == "sha256" and "(identical file)" in c["summary"]
 
 
+def test_a_check_counts_the_archive_without_reading_every_item(tmp_path, monkeypatch):
+    from verilens.provenance.archive import Archive
+
+    d, db = _setup(tmp_path)
+
+    def whole_summary(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("a check read every item for the archive's summary")
+
+    monkeypatch.setattr(Archive, "stats", whole_summary)  # kinds and first-seen range: a scan of every item
+    Image.fromarray(photo(9)).save(tmp_path / "new.jpg", quality=90)
+    for query, state in ((d / "p2.jpg", "found"), (tmp_path / "new.jpg", "not_found")):
+        r = runner.invoke(app, ["check", str(query), "--archive", str(db), "--checks", "provenance.archive", "--json"])
+        c = next(c for c in _lines(r.stdout)[0]["checks"] if c["id"] == "provenance.archive")
+        assert c["state"] == state and c["details"]["archive_items"] == 4, c
+    assert "among the 4 item(s) of the archive" in c["summary"]
+
+
 def test_check_and_search_read_a_query_alike(tmp_path):
     d, db = _setup(tmp_path)
     Image.fromarray(crop(photo(3), 0.2)).resize((1600, 1200), Image.Resampling.BICUBIC).save(tmp_path / "q.jpg",

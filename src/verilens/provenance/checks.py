@@ -143,7 +143,7 @@ def archive_check(ctx: Context) -> Finding:
             d["identical_file"] = d.get("sha256") == ctx.media.sha256
         earliest, predates = earliest_and_predates(matches, ctx.claim.time)
         details: dict[str, Any] = {"matches": matches, "earliest": earliest, "predates_claim": predates,
-                                   "archive": archive.name, "archive_items": archive.stats()["items"]}
+                                   "archive": archive.name, "archive_items": archive.item_count()}
         if not matches:
             if low:
                 return Finding(State.INCONCLUSIVE,
