@@ -188,6 +188,38 @@ def test_stats_count_the_pictures_pdq_cannot_hash(tmp_path):
         assert not arch.rebuilt and arch.stats()["low_quality_pictures"] == 2
 
 
+def test_a_catalog_made_before_the_summary_indexes_gets_them_from_its_first_summary(filled, tmp_path):
+    import sqlite3
+
+    arch, _ = filled
+    db = Path(arch.name)
+    arch.close()
+
+    def plan_and_indexes() -> tuple[str, set[str]]:
+        with sqlite3.connect(db) as con:
+            plan = " ".join(r[-1] for r in con.execute("EXPLAIN QUERY PLAN SELECT min(first_seen), max(first_seen) "
+                                                       "FROM vl_items"))
+            names = {r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'index' "
+                                               "AND tbl_name = 'vl_items' AND sql IS NOT NULL")}
+        return plan, names
+
+    plan, names = plan_and_indexes()
+    assert names == {"ix_vl_items_kind", "ix_vl_items_first_seen"} and "ix_vl_items_first_seen" in plan  # a new catalog
+    with sqlite3.connect(db) as con:  # as catalogs were made before them
+        con.execute("DROP INDEX ix_vl_items_kind")
+        con.execute("DROP INDEX ix_vl_items_first_seen")
+    assert "ix_vl_items" not in plan_and_indexes()[0]  # the summary would read every item
+    keys = ("items", "images", "videos", "sources", "hashed_pictures", "first_seen_min", "first_seen_max")
+    with Archive.open(db, read_only=True) as ro:  # read-only: summarised all the same, nothing added
+        want = {k: ro.stats()[k] for k in keys}
+    assert plan_and_indexes()[1] == set()
+    with Archive.open(db) as again:
+        assert {k: again.stats()[k] for k in keys} == want
+    plan, names = plan_and_indexes()
+    assert names == {"ix_vl_items_kind", "ix_vl_items_first_seen"} and "ix_vl_items_first_seen" in plan
+    assert (want["items"], want["images"], want["first_seen_min"]) == (6, 6, "2021-01-01T10:00:00+00:00")
+
+
 def test_video_frames_are_one_item_with_frame_times(tmp_path):
     with Archive.open(tmp_path / "v.db") as arch:
         frames = [(0.0, photo(30)), (4.5, photo(31)), (9.0, photo(32))]

@@ -40,6 +40,8 @@ def _photos(folder, n):
 
 
 def test_archive_on_postgres(tmp_path, url):
+    from sqlalchemy import inspect, text
+
     _photos(tmp_path, 3)
     with Archive.open(url) as a:
         assert a.add_path(tmp_path / "p1.jpg", source_url="https://pg.example/1",
@@ -51,6 +53,13 @@ def test_archive_on_postgres(tmp_path, url):
         m = a.search_image(crop(photo(1), 0.2))
         assert len(m) == 1 and m[0].first_seen == "2021-05-05T07:00:00+00:00"
         assert a.stats()["items"] == 2
+        with a.engine.begin() as con:  # as catalogs were made before the summary indexes
+            con.execute(text("DROP INDEX ix_vl_items_kind"))
+            con.execute(text("DROP INDEX ix_vl_items_first_seen"))
+    with Archive.open(url) as a:  # the first summary adds them
+        assert a.stats()["first_seen_min"] == "2021-05-05T07:00:00+00:00"
+        names = {ix["name"] for ix in inspect(a.engine).get_indexes("vl_items")}
+        assert {"ix_vl_items_kind", "ix_vl_items_first_seen"} <= names
 
 
 def test_two_machines_adding_in_turn_keep_their_indexes_whole(tmp_path, url, monkeypatch):

@@ -44,10 +44,10 @@ class Item(Base):
     __tablename__ = "vl_items"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     sha256: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
-    kind: Mapped[str] = mapped_column(String(8), nullable=False, default="image")
+    kind: Mapped[str] = mapped_column(String(8), nullable=False, default="image", index=True)
     path: Mapped[str] = mapped_column(Text, nullable=False)
     source_url: Mapped[str | None] = mapped_column(Text, nullable=True)
-    first_seen: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    first_seen: Mapped[str | None] = mapped_column(String(40), nullable=True, index=True)
     added_at: Mapped[str] = mapped_column(String(40), nullable=False)
     width: Mapped[int | None] = mapped_column(Integer, nullable=True)
     height: Mapped[int | None] = mapped_column(Integer, nullable=True)
