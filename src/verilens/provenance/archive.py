@@ -1531,8 +1531,9 @@ class Archive:
             return s.execute(select(Item.thumbnail).where(Item.id == item_id)).scalar_one_or_none()
 
     def item_count(self) -> int:
-        """Distinct files archived (one count on the catalog's smallest index; :meth:`stats`
-        also reads every item for the kinds and the first-seen range, seconds at a million)."""
+        """Distinct files archived: one count on the catalog's smallest index (:meth:`stats`
+        also counts the kinds and the first-seen range, which reads every item of a catalog
+        that lacks its indexes and cannot be given them: read-only, or locked by a writer)."""
         self._check_open()
         with Session(self.engine) as s:
             return int(s.execute(select(func.count(Item.id))).scalar_one())
