@@ -472,6 +472,10 @@ def _rows_upto(s: Session, upto: int) -> int:
     return int(n) - int(later)
 
 
+def _item_count(s: Session) -> int:
+    return int(s.execute(select(func.count(Item.id))).scalar_one())
+
+
 def _other_database(path: Path) -> list[str]:
     """The tables of an existing SQLite file that is not an archive catalog (empty for a
     catalog, a new or empty file, or anything that is not a database).
@@ -1536,7 +1540,7 @@ class Archive:
         that lacks its indexes and cannot be given them: read-only, or locked by a writer)."""
         self._check_open()
         with Session(self.engine) as s:
-            return int(s.execute(select(func.count(Item.id))).scalar_one())
+            return _item_count(s)
 
     def _add_summary_indexes(self) -> None:
         """Give a catalog made before them the indexes on the items' kind and first-seen time.
@@ -1559,8 +1563,8 @@ class Archive:
         """Counts, time range and index shape."""
         self._check_open()
         self._add_summary_indexes()
-        n_items = self.item_count()
         with Session(self.engine) as s:
+            n_items = _item_count(s)
             kinds = dict(s.execute(select(Item.kind, func.count(Item.id)).group_by(Item.kind)).all())
             n_src = s.execute(select(func.count(Source.id))).scalar_one()
             n_hash, _ = self._catalog_state(s)

@@ -738,9 +738,10 @@ class DescriptorIndex:
         k = max(VOTE_NEAREST, int(per_descriptor))
         threads = search_threads()
         levels = int(max_bits) + 1
-        near = [(ids, sigs, offsets[uniq], offsets[uniq + 1],
-                 *_nearest_in_lists(pair_sig, head, tail, offsets[uniq], offsets[uniq + 1], sigs, k, threads))
-                for offsets, ids, sigs in self._groups()]
+        near = []
+        for offsets, ids, sigs in self._groups():
+            starts, ends = offsets[uniq], offsets[uniq + 1]
+            near.append((ids, sigs, starts, ends, *_nearest_in_lists(pair_sig, head, tail, starts, ends, sigs, k, threads)))
         d_near = np.concatenate([g[4] for g in near], axis=1)
         q_near = np.broadcast_to(pair_q[:, None], d_near.shape)
         ok = d_near <= max_bits
