@@ -213,10 +213,15 @@ def test_a_catalog_made_before_the_summary_indexes_gets_them_from_its_first_summ
     with Archive.open(db, read_only=True) as ro:  # read-only: summarised all the same, nothing added
         want = {k: ro.stats()[k] for k in keys}
     assert plan_and_indexes()[1] == set()
+    told: list[str] = []
     with Archive.open(db) as again:
-        assert {k: again.stats()[k] for k in keys} == want
+        assert {k: again.stats(notice=told.append)[k] for k in keys} == want
+    assert len(told) == 1 and "adding 2 index(es)" in told[0]  # a long read is said before it starts
     plan, names = plan_and_indexes()
     assert names == {"ix_vl_items_kind", "ix_vl_items_first_seen"} and "ix_vl_items_first_seen" in plan
+    with Archive.open(db) as third:  # nothing more to add, nothing said
+        third.stats(notice=told.append)
+    assert len(told) == 1
     assert (want["items"], want["images"], want["first_seen_min"]) == (6, 6, "2021-01-01T10:00:00+00:00")
 
 

@@ -56,8 +56,10 @@ def test_archive_on_postgres(tmp_path, url):
         with a.engine.begin() as con:  # as catalogs were made before the summary indexes
             con.execute(text("DROP INDEX ix_vl_items_kind"))
             con.execute(text("DROP INDEX ix_vl_items_first_seen"))
-    with Archive.open(url) as a:  # the first summary adds them
-        assert a.stats()["first_seen_min"] == "2021-05-05T07:00:00+00:00"
+    told: list[str] = []
+    with Archive.open(url) as a:  # the first summary adds them, and says so first
+        assert a.stats(notice=told.append)["first_seen_min"] == "2021-05-05T07:00:00+00:00"
+        assert len(told) == 1 and "adding 2 index(es)" in told[0]
         names = {ix["name"] for ix in inspect(a.engine).get_indexes("vl_items")}
         assert {"ix_vl_items_kind", "ix_vl_items_first_seen"} <= names
 

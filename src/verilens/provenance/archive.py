@@ -1542,27 +1542,38 @@ class Archive:
         with Session(self.engine) as s:
             return _item_count(s)
 
-    def _add_summary_indexes(self) -> None:
+    def _add_summary_indexes(self, notice: Callable[[str], None] | None = None) -> None:
         """Give a catalog made before them the indexes on the items' kind and first-seen time.
 
         Without them the summary reads every item (thumbnails included: seconds at a million
-        items, more with a cold cache); creating them reads every item once. A read-only
-        catalog, or one another process is writing to, is summarised by reading the items.
+        items, more with a cold cache); creating them reads every item once, and ``notice``
+        is told so first. A read-only catalog, or one another process is writing to, is
+        summarised by reading the items.
         """
         if self._summary_indexed or self.read_only:
             return
         self._summary_indexed = True
+        table = Base.metadata.tables[Item.__tablename__]
         try:
             with self.engine.begin() as conn:
-                for ix in Base.metadata.tables[Item.__tablename__].indexes:
-                    ix.create(conn, checkfirst=True)
+                have = {ix["name"] for ix in sa_inspect(conn).get_indexes(table.name)}
+                missing = [ix for ix in table.indexes if ix.name not in have]
+                if missing and notice is not None:
+                    notice(f"adding {len(missing)} index(es) to the catalog, made before them (once: every item "
+                           "is read)")
+                for ix in missing:
+                    ix.create(conn)
         except SQLAlchemyError as exc:
             log.info("the archive catalog's summary indexes were not added (%s)", first_line(exc))
 
-    def stats(self) -> dict[str, Any]:
-        """Counts, time range and index shape."""
+    def stats(self, notice: Callable[[str], None] | None = None) -> dict[str, Any]:
+        """Counts, time range and index shape.
+
+        ``notice`` is told when a catalog made before the summary's indexes gets them (a read
+        of every item, once).
+        """
         self._check_open()
-        self._add_summary_indexes()
+        self._add_summary_indexes(notice)
         with Session(self.engine) as s:
             n_items = _item_count(s)
             kinds = dict(s.execute(select(Item.kind, func.count(Item.id)).group_by(Item.kind)).all())

@@ -280,7 +280,7 @@ def stats_cmd(
         arch = _open(db)
         with _catalog_errors(db):
             try:
-                st = arch.stats()
+                st = arch.stats(notice=lambda what: err.print(f"{what}…", soft_wrap=True))
             finally:
                 arch.close()
     if json_out:
