@@ -688,18 +688,45 @@ class Archive:
                 self._within_limit(n_rows, "rebuilt")
                 self._rebuild(s, n_rows)
                 return
-            if max_id > self._indexed_max:  # rows committed after the last save: add them
-                before = self._indexed_rows
-                if (pdq_index_for(n_rows).kind != self._pdq.kind
-                        or self._feat.outgrown(n_rows * FEATURES_STORED)):
-                    self._within_limit(n_rows, "rebuilt")
-                    self._rebuild(s, n_rows)  # grown past a size class: rebuild in the right kind
-                    return
-                self._within_limit(n_rows - self._indexed_rows, "caught up")
-                self._index_rows(s, after_id=self._indexed_max, what="catching up the archive's indexes",
-                                 total=n_rows - self._indexed_rows)
-                self.caught_up = self._indexed_rows - before
-                self._dirty = True
+            self._catch_up(s, n_rows, max_id)  # rows committed after the last save
+
+    def _catch_up(self, s: Session, n_rows: int, max_id: int) -> None:
+        """Index the catalog's rows after the last one indexed (rebuilding instead when the
+        catalog has grown past the indexes' size class)."""
+        if max_id <= self._indexed_max:
+            return
+        before = self._indexed_rows
+        if pdq_index_for(n_rows).kind != self._pdq.kind or self._feat.outgrown(n_rows * FEATURES_STORED):
+            self._within_limit(n_rows, "rebuilt")
+            self._rebuild(s, n_rows)  # grown past a size class: rebuild in the right kind
+            return
+        self._within_limit(n_rows - self._indexed_rows, "caught up")
+        self._index_rows(s, after_id=self._indexed_max, what="catching up the archive's indexes",
+                         total=n_rows - self._indexed_rows)
+        self.caught_up += self._indexed_rows - before
+        self._dirty = True
+
+    def refresh(self) -> None:
+        """Index what other processes added to the catalog since this archive read it.
+
+        For an archive kept open between searches (a batch of checks, the web app): its
+        searches then see everything the catalog holds, as a fresh open would, at the cost
+        of one lookup when nothing was added. Within :attr:`index_limit`, as opening.
+
+        Raises
+        ------
+        VerilensError
+            Closed; more to index than ``index_limit`` allows; or a catalog that now holds
+            fewer pictures than were indexed (replaced under the same name: open it again).
+        """
+        self._check_open()
+        with self._lock, Session(self.engine) as s:
+            max_id = int(s.execute(select(func.max(HashRow.id))).scalar_one() or 0)
+            if max_id == self._indexed_max:
+                return
+            if max_id < self._indexed_max:
+                raise VerilensError(f"the archive catalog {self.name} changed under this open archive: open it again")
+            self._catch_up(s, *self._catalog_state(s))
 
     def _within_limit(self, rows: int, how: str) -> None:
         """Raise when opening would index more pictures than :attr:`index_limit` allows."""

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import atexit
+import os
+import threading
+from collections import OrderedDict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,31 +85,87 @@ def _montage(query: np.ndarray, thumbs: list[bytes]) -> np.ndarray:
 CHECK_INDEX_LIMIT = 50_000
 
 
-def open_existing_archive(db: str) -> Archive:
-    """Open an archive for a check to read; a check never creates one.
-
-    Raises
-    ------
-    CheckUnavailable
-        No archive at that path (a mistyped path must not become a new, empty archive).
-    """
-    if not is_url(db) and not Path(db).is_file():
-        raise CheckUnavailable(f"no archive at {db} (create it with 'verilens archive add ... --archive {db}')")
-    return Archive.open(db, index_limit=CHECK_INDEX_LIMIT)
+#: Archives kept open between checks. Opening one reads its indexes (seconds at a million
+#: items), which a batch of checks or the web app would otherwise pay for every input.
+KEPT_OPEN = 2
 
 
-def open_archive_for(db: str | None) -> Archive | None:
+@dataclass
+class _Kept:
+    archive: Archive
+    identity: tuple[int, int] | None  # the catalog file's (device, inode); None for a URL
+    users: int = 0
+
+
+_kept: OrderedDict[str, _Kept] = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def _identity(db: str) -> tuple[int, int] | None:
+    if is_url(db):
+        return None
+    try:
+        st = os.stat(db)
+    except OSError:
+        return (-1, -1)
+    return st.st_dev, st.st_ino
+
+
+def _let_go(everything: bool = False) -> None:
+    """Close kept archives nobody is using: beyond :data:`KEPT_OPEN` (least recently used
+    first), those whose catalog file was replaced or removed, or all of them (at exit)."""
+    with _kept_lock:
+        idle = [k for k, v in _kept.items() if v.users == 0]
+        gone = [k for k in idle if everything or _identity(k) != _kept[k].identity]
+        extra = [k for k in idle if k not in gone][:max(0, len(_kept) - len(gone) - KEPT_OPEN)]
+        closing = [_kept.pop(k).archive for k in gone + extra]
+    for archive in closing:
+        archive.close()
+
+
+atexit.register(_let_go, True)
+
+
+@contextmanager
+def archive_for_check(db: str | None) -> Iterator[Archive | None]:
     """The archive a check searches: the one given, else the default one when it exists, else None.
 
+    Kept open for the next check (at most :data:`KEPT_OPEN` archives; closed at exit) and
+    brought up to date with what was added to its catalog since (:meth:`Archive.refresh`).
+    A check never creates an archive.
+
     Raises
     ------
     CheckUnavailable
-        A given archive that does not exist.
+        A given archive that does not exist (a mistyped path must not become a new, empty
+        archive).
+    VerilensError
+        Its indexes would take too long to build here (:data:`CHECK_INDEX_LIMIT`).
     """
     if db:
-        return open_existing_archive(db)
-    default = default_db()
-    return Archive.open(default, index_limit=CHECK_INDEX_LIMIT) if default.is_file() else None
+        if not is_url(db) and not Path(db).is_file():
+            raise CheckUnavailable(f"no archive at {db} (create it with 'verilens archive add ... --archive {db}')")
+        name = db if is_url(db) else str(Path(db).absolute())
+    else:
+        default = default_db()
+        if not default.is_file():
+            yield None
+            return
+        name = str(default.absolute())
+    _let_go()  # an archive whose file was replaced is opened anew
+    with _kept_lock:
+        kept = _kept.get(name)
+        if kept is None:  # opened under the lock: checks running side by side wait for one open
+            kept = _kept[name] = _Kept(Archive.open(name, index_limit=CHECK_INDEX_LIMIT), _identity(name))
+        kept.users += 1
+        _kept.move_to_end(name)
+    try:
+        kept.archive.refresh()
+        yield kept.archive
+    finally:
+        with _kept_lock:
+            kept.users -= 1
+        _let_go()
 
 
 @register(
@@ -127,53 +190,54 @@ def open_archive_for(db: str | None) -> Archive | None:
     ),
 )
 def archive_check(ctx: Context) -> Finding:
-    archive = open_archive_for(ctx.options.archive)
-    if archive is None:
-        return Finding(State.NOT_APPLICABLE,
-                       "No archive given (--archive DB) and none at the default place: build one with "
-                       "'verilens archive add' to search for earlier copies.")
-    try:
-        ctx.check_time()
-        # read as `archive search` reads it (and as the benchmark measures): the same file gives
-        # the same matches through either
-        res = archive.search_path(ctx.media.path, top_k=10, sha256=ctx.media.sha256)
-        low = res.low_quality and not res.matches
-        matches = [m.to_dict() for m in res.matches]  # best first, the same bytes (if archived) first of all
-        for d in matches:
-            d["identical_file"] = d.get("sha256") == ctx.media.sha256
-        earliest, predates = earliest_and_predates(matches, ctx.claim.time)
-        details: dict[str, Any] = {"matches": matches, "earliest": earliest, "predates_claim": predates,
-                                   "archive": archive.name, "archive_items": archive.item_count()}
-        if not matches:
-            if low:
-                return Finding(State.INCONCLUSIVE,
-                               "The picture is too flat or uniform for a reliable hash; the archive was not searched "
-                               "meaningfully.", details=details)
-            return Finding(State.NOT_FOUND,
-                           f"No copy of the picture among the {details['archive_items']} item(s) of the archive.",
-                           score=0.0, details=details)
-        art = []
-        thumbs = [t for t in (archive.thumbnail(d["id"]) for d in matches[:5]) if t]
-        if thumbs:
-            art.append(ctx.save_image("matches", _montage(ctx.media.rgb(), thumbs), ArtifactKind.IMAGE,
-                                      "The query (left) and its archived copies, best first"))
-        top = matches[0]
-        text = f"{len(matches)} archived copy(ies) found; best: {Path(str(top['path'])).name} ({top['transform']})."
-        if earliest:
-            text += f" Earliest first seen {earliest['first_seen']}"
-            text += f" at {earliest['source_url']}." if earliest.get("source_url") else " (no URL recorded)."
-        if predates:
-            text += " That is before the claimed time: the picture is likely recycled."
-        elif predates is False:
-            days = len(str(earliest["first_seen"])) == 10 or len(str(ctx.claim.time).strip()) == 10  # type: ignore[index]
-            text += (" That does not predate the claimed time (a date alone counts as the whole day, in any zone)."
-                     if days else " That is not before the claimed time.")
-        elif earliest is None and ctx.claim.time:
-            text += (" No first-seen time is recorded for these copies, so whether they predate the claimed "
-                     "time is unknown.")
-        return Finding(State.FOUND, text, score=float(top["similarity"]), details=details, artifacts=art)
-    finally:
-        archive.close()
+    with archive_for_check(ctx.options.archive) as archive:
+        if archive is None:
+            return Finding(State.NOT_APPLICABLE,
+                           "No archive given (--archive DB) and none at the default place: build one with "
+                           "'verilens archive add' to search for earlier copies.")
+        return _search_archive(ctx, archive)
+
+
+def _search_archive(ctx: Context, archive: Archive) -> Finding:
+    ctx.check_time()
+    # read as `archive search` reads it (and as the benchmark measures): the same file gives
+    # the same matches through either
+    res = archive.search_path(ctx.media.path, top_k=10, sha256=ctx.media.sha256)
+    low = res.low_quality and not res.matches
+    matches = [m.to_dict() for m in res.matches]  # best first, the same bytes (if archived) first of all
+    for d in matches:
+        d["identical_file"] = d.get("sha256") == ctx.media.sha256
+    earliest, predates = earliest_and_predates(matches, ctx.claim.time)
+    details: dict[str, Any] = {"matches": matches, "earliest": earliest, "predates_claim": predates,
+                               "archive": archive.name, "archive_items": archive.item_count()}
+    if not matches:
+        if low:
+            return Finding(State.INCONCLUSIVE,
+                           "The picture is too flat or uniform for a reliable hash; the archive was not searched "
+                           "meaningfully.", details=details)
+        return Finding(State.NOT_FOUND,
+                       f"No copy of the picture among the {details['archive_items']} item(s) of the archive.",
+                       score=0.0, details=details)
+    art = []
+    thumbs = [t for t in (archive.thumbnail(d["id"]) for d in matches[:5]) if t]
+    if thumbs:
+        art.append(ctx.save_image("matches", _montage(ctx.media.rgb(), thumbs), ArtifactKind.IMAGE,
+                                  "The query (left) and its archived copies, best first"))
+    top = matches[0]
+    text = f"{len(matches)} archived copy(ies) found; best: {Path(str(top['path'])).name} ({top['transform']})."
+    if earliest:
+        text += f" Earliest first seen {earliest['first_seen']}"
+        text += f" at {earliest['source_url']}." if earliest.get("source_url") else " (no URL recorded)."
+    if predates:
+        text += " That is before the claimed time: the picture is likely recycled."
+    elif predates is False:
+        days = len(str(earliest["first_seen"])) == 10 or len(str(ctx.claim.time).strip()) == 10  # type: ignore[index]
+        text += (" That does not predate the claimed time (a date alone counts as the whole day, in any zone)."
+                 if days else " That is not before the claimed time.")
+    elif earliest is None and ctx.claim.time:
+        text += (" No first-seen time is recorded for these copies, so whether they predate the claimed "
+                 "time is unknown.")
+    return Finding(State.FOUND, text, score=float(top["similarity"]), details=details, artifacts=art)
 
 
 @register(

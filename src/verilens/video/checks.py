@@ -18,7 +18,7 @@ import numpy as np
 
 from ..evidence import Artifact, ArtifactKind, Finding, Question, State
 from ..pipeline import Context, register
-from ..provenance.checks import earliest_and_predates, open_archive_for
+from ..provenance.checks import archive_for_check, earliest_and_predates
 from .clips import earliest, group_matches, when
 from .keyframes import (
     COLLAPSE_DISTANCE,
@@ -242,13 +242,12 @@ def video_provenance(ctx: Context) -> Finding:
     kr = ctx.results.get("video.keyframes")
     if res is None or kr is None or kr.state in (State.ERROR, State.TIMEOUT):
         return Finding(State.NOT_APPLICABLE, "No keyframes to search (the keyframe check did not complete).")
-    archive = open_archive_for(ctx.options.archive)
-    if archive is None:
-        return Finding(State.NOT_APPLICABLE, "No archive given (--archive) and no default archive exists.")
     p = PROVENANCE_PARAMS
     per_kf: list[tuple[float, list[dict[str, Any]]]] = []
     rows: list[dict[str, Any]] = []
-    try:
+    with archive_for_check(ctx.options.archive) as archive:
+        if archive is None:
+            return Finding(State.NOT_APPLICABLE, "No archive given (--archive) and no default archive exists.")
         same = archive.exact(ctx.media.sha256)  # this very file, archived before
         identical = same.to_dict() if same is not None else None
         wanted = _spread(res.keyframes, p["max_keyframes_searched"])
@@ -261,8 +260,6 @@ def video_provenance(ctx: Context) -> Finding:
             matches = [m.to_dict() for m in archive.search_image(rgb, top_k=p["top_k"])]
             per_kf.append((kf.time_s, matches))
             rows.append({"index": kf.index, "time_s": round(kf.time_s, 4), "matches": matches})
-    finally:
-        archive.close()
     clips = group_matches(per_kf, p["offset_tolerance_s"])
     first = earliest(clips)
     if identical is not None and (first is None or (identical.get("first_seen") and when(identical["first_seen"])
