@@ -94,19 +94,20 @@ def test_a_replaced_catalog_is_opened_anew_and_few_are_kept(tmp_path, monkeypatc
     assert third._closed and not pc._kept
 
 
-def test_refresh_refuses_a_catalog_that_went_backwards(tmp_path):
+def test_refresh_reads_another_catalog_under_the_same_name_anew(tmp_path):
     from sqlalchemy import delete
 
-    from verilens.errors import VerilensError
-    from verilens.provenance.catalog import HashRow
+    from verilens.provenance.catalog import HashRow, Item, Source
 
     db = tmp_path / "a.db"
     _archive_of(db, [1, 2])
     with Archive.open(db) as arch:
         arch.refresh()  # nothing added: nothing to do
-        assert arch.caught_up == 0
-        with arch.engine.begin() as con:
-            con.execute(delete(HashRow).where(HashRow.id == con.execute(HashRow.__table__.select()
-                                                                        .order_by(HashRow.id.desc())).first().id))
-        with pytest.raises(VerilensError, match="open it again"):
-            arch.refresh()
+        assert arch.caught_up == 0 and arch.search_image(photo(2))
+        with arch.engine.begin() as con:  # emptied and filled again: the new rows reuse the ids
+            for table in (HashRow, Source, Item):
+                con.execute(delete(table))
+        _archive_of(db, [5, 6, 7])
+        arch.refresh()
+        assert arch.search_image(photo(5)) and arch.search_image(photo(7))
+        assert not arch.search_image(photo(1)) and not arch.search_image(photo(2))

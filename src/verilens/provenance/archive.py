@@ -713,20 +713,33 @@ class Archive:
         searches then see everything the catalog holds, as a fresh open would, at the cost
         of one lookup when nothing was added. Within :attr:`index_limit`, as opening.
 
+        A catalog that no longer holds the last picture indexed as it was indexed (another
+        catalog under the same name or URL) has its indexes read again, as opening does.
+
         Raises
         ------
         VerilensError
-            Closed; more to index than ``index_limit`` allows; or a catalog that now holds
-            fewer pictures than were indexed (replaced under the same name: open it again).
+            Closed, or more to index than ``index_limit`` allows.
         """
         self._check_open()
-        with self._lock, Session(self.engine) as s:
-            max_id = int(s.execute(select(func.max(HashRow.id))).scalar_one() or 0)
-            if max_id == self._indexed_max:
-                return
-            if max_id < self._indexed_max:
-                raise VerilensError(f"the archive catalog {self.name} changed under this open archive: open it again")
-            self._catch_up(s, *self._catalog_state(s))
+        with self._lock:
+            with Session(self.engine) as s:
+                max_id = int(s.execute(select(func.max(HashRow.id))).scalar_one() or 0)
+                if max_id >= self._indexed_max and self._same_catalog(s):
+                    if max_id > self._indexed_max:
+                        self._catch_up(s, *self._catalog_state(s))
+                    return
+            self._load_indexes()
+
+    def _same_catalog(self, s: Session) -> bool:
+        """Whether the catalog still holds the last PDQ entry indexed, with the same code (a
+        catalog replaced under the same name does not: its rows reuse the ids)."""
+        n = self._pdq.ntotal
+        if n == 0:
+            return True
+        owner = int(self._pdq.owners[-1])
+        code = s.execute(select(HashRow.pdq).where(HashRow.id == owner)).scalar_one_or_none()
+        return code is not None and bytes(code) == self._pdq.codes_from(n - 1)[0].tobytes()
 
     def _within_limit(self, rows: int, how: str) -> None:
         """Raise when opening would index more pictures than :attr:`index_limit` allows."""

@@ -102,6 +102,9 @@ _kept_lock = threading.Lock()
 
 
 def _identity(db: str) -> tuple[int, int] | None:
+    """The catalog file's (device, inode): a file put in its place has another one while the
+    kept archive holds the old one open (and :meth:`Archive.refresh` tells another catalog
+    from the same one in any case)."""
     if is_url(db):
         return None
     try:
@@ -124,6 +127,16 @@ def _let_go(everything: bool = False) -> None:
 
 
 atexit.register(_let_go, True)
+
+
+def _forget_in_child() -> None:
+    """A forked child uses none of its parent's connections, nor a lock a parent's thread held."""
+    global _kept_lock
+    _kept.clear()
+    _kept_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_in_child)
 
 
 @contextmanager
