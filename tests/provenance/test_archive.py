@@ -225,6 +225,38 @@ def test_a_catalog_made_before_the_summary_indexes_gets_them_from_its_first_summ
     assert (want["items"], want["images"], want["first_seen_min"]) == (6, 6, "2021-01-01T10:00:00+00:00")
 
 
+def test_a_first_stage_hit_the_catalog_does_not_confirm_is_not_reported(filled, monkeypatch):
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+
+    from verilens.provenance.catalog import HashRow, Item
+    from verilens.provenance.index import Hit
+
+    arch, files = filled
+    with Session(arch.engine) as s:
+        row = s.execute(select(HashRow.id).join(Item).where(Item.path == str(files[1]))).scalar_one()
+    (m,) = arch.query(photo(1)).matches  # the index and the catalog agree
+    assert m.path == str(files[1]) and m.stage == "pdq" and m.transform == "same framing"
+    # an index out of step with its catalog says an unrelated picture is that row at 0 bits
+    monkeypatch.setattr(arch._pdq, "range", lambda codes, radius, threads=None: [Hit(0, row, 0)])
+    assert arch.query(photo(40)).matches == []
+
+
+def test_the_saved_index_of_another_catalog_once_under_the_name_is_not_searched(tmp_path):
+    import shutil
+
+    first, other = tmp_path / "first.db", tmp_path / "other.db"
+    for db, seeds in ((first, (1, 2)), (other, (5, 6))):
+        with Archive.open(db) as arch:
+            for i in seeds:
+                arch.add_path(_write(tmp_path / f"{db.stem}{i}.jpg", photo(i)))
+    shutil.copyfile(other, first)  # as many pictures, other ones; the index saved beside it is first's
+    with Archive.open(first) as arch:
+        assert arch.rebuilt
+        assert arch.search_image(photo(5))[0].path == str(tmp_path / "other5.jpg")
+        assert arch.search_image(photo(1)) == []
+
+
 def test_video_frames_are_one_item_with_frame_times(tmp_path):
     with Archive.open(tmp_path / "v.db") as arch:
         frames = [(0.0, photo(30)), (4.5, photo(31)), (9.0, photo(32))]

@@ -297,6 +297,17 @@ def _index_file_id(name: Any, segment: bool = False) -> str:
 SIGHTINGS_LISTED = 20
 
 
+def _holds_last_code(s: Session, pdq: BinaryIndex) -> bool:
+    """Whether the catalog holds the last PDQ entry of ``pdq`` with the same code: a catalog
+    put in the place of another under the same name or URL does not (its rows reuse the
+    ids), and an index of the other must not be searched for it."""
+    n = pdq.ntotal
+    if n == 0:
+        return True
+    code = s.execute(select(HashRow.pdq).where(HashRow.id == int(pdq.owners[-1]))).scalar_one_or_none()
+    return code is not None and bytes(code) == pdq.codes_from(n - 1)[0].tobytes()
+
+
 def _sightings(s: Session, item_id: int, limit: int | None = SIGHTINGS_LISTED) -> list[dict[str, Any]]:
     """An item's sightings, earliest first-seen first (unknown last), at most ``limit``."""
     q = (select(Source.path, Source.source_url, Source.first_seen, Source.added_at).where(Source.item_id == item_id)
@@ -725,21 +736,11 @@ class Archive:
         with self._lock:
             with Session(self.engine) as s:
                 max_id = int(s.execute(select(func.max(HashRow.id))).scalar_one() or 0)
-                if max_id >= self._indexed_max and self._same_catalog(s):
+                if max_id >= self._indexed_max and _holds_last_code(s, self._pdq):
                     if max_id > self._indexed_max:
                         self._catch_up(s, *self._catalog_state(s))
                     return
             self._load_indexes()
-
-    def _same_catalog(self, s: Session) -> bool:
-        """Whether the catalog still holds the last PDQ entry indexed, with the same code (a
-        catalog replaced under the same name does not: its rows reuse the ids)."""
-        n = self._pdq.ntotal
-        if n == 0:
-            return True
-        owner = int(self._pdq.owners[-1])
-        code = s.execute(select(HashRow.pdq).where(HashRow.id == owner)).scalar_one_or_none()
-        return code is not None and bytes(code) == self._pdq.codes_from(n - 1)[0].tobytes()
 
     def _within_limit(self, rows: int, how: str) -> None:
         """Raise when opening would index more pictures than :attr:`index_limit` allows."""
@@ -766,6 +767,8 @@ class Archive:
             # two processes saving at once can leave files of both: the state names each one's size
             if feat.ntotal != int(st["feat_entries"]) or pdq.ntotal != int(st.get("pdq_entries", pdq.ntotal)):
                 raise ValueError("index files and state disagree")
+            if not _holds_last_code(s, pdq):  # the index of another catalog once under this name
+                return False
         except Exception:  # derived data, possibly damaged in any way: rebuilt from the catalog
             return False
         self._pdq, self._feat = pdq, feat
@@ -1519,13 +1522,16 @@ class Archive:
             it = items.get(r.item_id)
             if it is None:
                 continue
-            pdq_d = min(hamming(v.bits, r.pdq) for _, v in variants) if len(r.pdq) == 32 else 256
+            # the distance to the catalog's own code, not the index's: a first-stage hit stands
+            # only if the catalog confirms it (the catalog is the truth, the index derived data)
+            pdq_d, name = min(((hamming(v.bits, r.pdq), n) for n, v in variants), key=lambda t: t[0]) \
+                if len(r.pdq) == 32 else (256, "")
             sim, stage, transform, inl = 0.0, "pdq", "", None
-            if row_id in best:
-                d, name = best[row_id]
-                pdq_d = min(pdq_d, d)
-                sim = pdq_similarity(d)
+            if row_id in best and pdq_d <= PDQ_MATCH_THRESHOLD:
+                sim = pdq_similarity(pdq_d)
                 transform = "same framing" if name == "original" else name
+            elif row_id not in verified:
+                continue
             if row_id in verified:
                 v = verified[row_id]
                 vs = 0.5 + 0.5 * min(1.0, v.inliers / 60.0)
