@@ -257,6 +257,30 @@ def test_the_saved_index_of_another_catalog_once_under_the_name_is_not_searched(
         assert arch.search_image(photo(1)) == []
 
 
+def test_refresh_reads_another_catalog_under_the_same_name_anew(tmp_path):
+    from sqlalchemy import delete
+
+    from verilens.provenance.catalog import HashRow, Item, Source
+
+    def archive_of(seeds: list[int]) -> None:
+        with Archive.open(db) as other:
+            for i in seeds:
+                other.add_path(_write(tmp_path / f"p{i}.jpg", photo(i)))
+
+    db = tmp_path / "a.db"
+    archive_of([1, 2])
+    with Archive.open(db) as arch:
+        arch.refresh()  # nothing added: nothing to do
+        assert arch.caught_up == 0 and arch.search_image(photo(2))
+        with arch.engine.begin() as con:  # emptied and filled again: the new rows reuse the ids
+            for table in (HashRow, Source, Item):
+                con.execute(delete(table))
+        archive_of([5, 6, 7])  # through another open archive
+        arch.refresh()
+        assert arch.search_image(photo(5)) and arch.search_image(photo(7))
+        assert not arch.search_image(photo(1)) and not arch.search_image(photo(2))
+
+
 def test_video_frames_are_one_item_with_frame_times(tmp_path):
     with Archive.open(tmp_path / "v.db") as arch:
         frames = [(0.0, photo(30)), (4.5, photo(31)), (9.0, photo(32))]

@@ -92,22 +92,3 @@ def test_a_replaced_catalog_is_opened_anew_and_few_are_kept(tmp_path, monkeypatc
     assert second._closed and list(pc._kept) == [str(other.absolute())]  # the least recently used let go
     pc._let_go(everything=True)
     assert third._closed and not pc._kept
-
-
-def test_refresh_reads_another_catalog_under_the_same_name_anew(tmp_path):
-    from sqlalchemy import delete
-
-    from verilens.provenance.catalog import HashRow, Item, Source
-
-    db = tmp_path / "a.db"
-    _archive_of(db, [1, 2])
-    with Archive.open(db) as arch:
-        arch.refresh()  # nothing added: nothing to do
-        assert arch.caught_up == 0 and arch.search_image(photo(2))
-        with arch.engine.begin() as con:  # emptied and filled again: the new rows reuse the ids
-            for table in (HashRow, Source, Item):
-                con.execute(delete(table))
-        _archive_of(db, [5, 6, 7])
-        arch.refresh()
-        assert arch.search_image(photo(5)) and arch.search_image(photo(7))
-        assert not arch.search_image(photo(1)) and not arch.search_image(photo(2))
