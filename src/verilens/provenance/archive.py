@@ -1402,16 +1402,12 @@ class Archive:
         variants = pdq_dihedral(gray)
         q0 = variants[0][1]
         low = q0.low_quality
-        best: dict[int, tuple[int, str]] = {}  # hash row -> (distance, variant)
+        best: set[int] = set()  # hash rows the first stage found (distance and variant: from the catalog)
         t1 = time.perf_counter()
         if not low:
             codes = np.frombuffer(b"".join(v.bits for _, v in variants), dtype=np.uint8).reshape(-1, 32)
             with self._lock:
-                hits = self._pdq.range(codes, PDQ_MATCH_THRESHOLD)
-            for hit in hits:
-                cur = best.get(hit.owner)
-                if cur is None or hit.distance < cur[0]:
-                    best[hit.owner] = (hit.distance, variants[hit.query][0])
+                best = {hit.owner for hit in self._pdq.range(codes, PDQ_MATCH_THRESHOLD)}
         t2 = time.perf_counter()
         small, _ = resize_max(gray, QUERY_FEATURE_SIDE)
         qf = extract_features(small, max_side=QUERY_FEATURE_SIDE, n_keep=QUERY_FEATURES, grid=QUERY_GRID,
@@ -1503,9 +1499,9 @@ class Archive:
                 verified[o] = v
         return verified, len(cands)
 
-    def _materialise(self, best: dict[int, tuple[int, str]], verified: dict[int, Any],
+    def _materialise(self, best: set[int], verified: dict[int, Any],
                      variants: list[Any], top_k: int) -> tuple[list[Match], list[int]]:
-        rows = set(best) | set(verified)
+        rows = best | set(verified)
         if not rows:
             return [], []
         with Session(self.engine) as s:
@@ -1515,6 +1511,7 @@ class Archive:
             nsrc = dict(s.execute(select(Source.item_id, func.count(Source.id))
                                   .where(Source.item_id.in_(list(items))).group_by(Source.item_id)).all())
         per_item: dict[int, Match] = {}
+        s1: dict[int, int] = {}  # item -> its closest confirmed first-stage distance
         for row_id in rows:
             r = hr.get(row_id)
             if r is None:
@@ -1528,6 +1525,7 @@ class Archive:
                 if len(r.pdq) == 32 else (256, "")
             sim, stage, transform, inl = 0.0, "pdq", "", None
             if row_id in best and pdq_d <= PDQ_MATCH_THRESHOLD:
+                s1[it.id] = min(pdq_d, s1.get(it.id, 1 << 30))
                 sim = pdq_similarity(pdq_d)
                 transform = "same framing" if name == "original" else name
             elif row_id not in verified:
@@ -1549,11 +1547,6 @@ class Archive:
         out = sorted(per_item.values(), key=lambda m: (-m.similarity, m.distance, m.id))[:max(0, int(top_k))]
         with Session(self.engine) as s:
             out = [replace(m, sightings=_sightings(s, m.id)) for m in out]
-        s1: dict[int, int] = {}
-        for row_id, (d, _) in best.items():
-            if row_id in hr:
-                iid = hr[row_id].item_id
-                s1[iid] = min(d, s1.get(iid, 1 << 30))
         stage1 = [i for i, _ in sorted(s1.items(), key=lambda kv: (kv[1], kv[0]))]
         return out, stage1
 
