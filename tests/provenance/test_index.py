@@ -12,12 +12,10 @@ from verilens.provenance.index import (
     PROBE_FINE,
     SIG_MAX_BITS,
     SIG_SIGMA,
-    VOTE_NEAREST,
     WORD_LOAD,
     BinaryIndex,
     DescriptorIndex,
-    _nearest_in_lists,
-    _scan_lists,
+    _runs,
     feature_index_for,
     kmajority,
     pdq_index_for,
@@ -212,34 +210,6 @@ def test_one_word_index_is_an_exhaustive_signature_scan():
         assert rows[0] == c and votes[0] >= 15
 
 
-def test_list_scan_finds_exactly_the_pairs_a_brute_force_scan_finds():
-    rng = np.random.default_rng(5)
-    sigs = rng.integers(0, 2**63, 400_000, dtype=np.int64).view(np.uint64)
-    # lists of 0..2,000 entries, probed by 1..3 query signatures each; enough pairs to
-    # refill the output buffer several times
-    lens = rng.integers(0, 2000, 300)
-    starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
-    ends = starts + lens
-    per = rng.integers(1, 4, 300)
-    head = np.concatenate([[0], np.cumsum(per)[:-1]])
-    tail = head + per
-    owner = np.repeat(np.arange(300), per)
-    pick = starts[owner] + (rng.integers(0, 2000, owner.size) % np.maximum(lens[owner], 1))
-    near = sigs[pick]  # each query close to an entry of the list it probes (when not empty)
-    qsig = near ^ (np.uint64(1) << rng.integers(0, 64, near.size).astype(np.uint64))
-    pair, entry, dist = _scan_lists(qsig, head, tail, starts, ends, sigs, 12)
-    got = sorted(zip(pair.tolist(), entry.tolist(), dist.tolist(), strict=True))
-    want = []
-    for i in range(300):
-        block = sigs[starts[i]:ends[i]]
-        for j in range(head[i], tail[i]):
-            d = np.bitwise_count(block ^ qsig[j])
-            want += [(j, int(starts[i] + e), int(d[e])) for e in np.flatnonzero(d <= 12)]
-    assert got == sorted(want) and len(want) >= int(tail[-1]) * 9 // 10
-    none = _scan_lists(qsig[:1], np.array([0]), np.array([1]), np.array([5]), np.array([5]), sigs, 12)
-    assert all(a.size == 0 for a in none)
-
-
 def _brute_force_vote(idx: DescriptorIndex, q: np.ndarray, per_descriptor: int) -> dict[int, tuple[int, float]]:
     """The voting rule written out: every entry of the probed words within SIG_MAX_BITS; the
     cutoff at the per_descriptor-th nearest (ties kept); the closest per_descriptor rows vote."""
@@ -277,9 +247,6 @@ def test_vote_counts_what_the_rule_written_out_counts(monkeypatch):
     idx.add(x, label)
     idx.compact()
     idx.add(np.repeat(popular, (40, 10), axis=0), np.r_[1000 + np.arange(40), np.full(10, 2000)])  # a side list
-    scans = []
-    real_scan = index_mod._scan_lists
-    monkeypatch.setattr(index_mod, "_scan_lists", lambda *a: scans.append(a) or real_scan(*a))
     for c in (5, 77, 150, 299):
         q = np.stack([_flip(x[i], 6, rng) for i in np.nonzero(label == c)[0]] + list(popular))
         rows, votes, score = idx.vote(q, 6)
@@ -292,27 +259,22 @@ def test_vote_counts_what_the_rule_written_out_counts(monkeypatch):
         monkeypatch.setenv("VERILENS_SEARCH_THREADS", "3")
         assert all(np.array_equal(a, b) for a, b in zip(idx.vote(q, 6), (rows, votes, score), strict=True))
         monkeypatch.setattr(index_mod, "PARALLEL_MIN_ENTRIES", 1 << 20)
-    assert scans, "no list was scanned whole: the test does not reach that path"
 
 
-def test_nearest_in_lists_gives_each_query_the_nearest_entries_of_its_list():
-    rng = np.random.default_rng(9)
-    sigs = rng.integers(0, 2**63, 30_000, dtype=np.int64).view(np.uint64)
-    lens = rng.integers(0, 300, 100)
-    lens[:3] = (0, 1, VOTE_NEAREST - 1)  # empty and short lists leave the rest unfilled
+def test_runs_share_the_work_and_cover_every_list(monkeypatch):
+    rng = np.random.default_rng(11)
+    lens = rng.integers(0, 5000, 400)
     starts = np.concatenate([[0], np.cumsum(lens)[:-1]])
-    per = rng.integers(1, 4, 100)
+    per = rng.integers(1, 4, 400)
     head = np.concatenate([[0], np.cumsum(per)[:-1]])
-    tail = head + per
-    qsig = rng.integers(0, 2**63, int(tail[-1]), dtype=np.int64).view(np.uint64)
-    for threads in (1, 2):
-        dist, entry = _nearest_in_lists(qsig, head, tail, starts, starts + lens, sigs, VOTE_NEAREST, threads)
-        for i in range(100):
-            block = sigs[starts[i]:starts[i] + lens[i]]
-            for j in range(head[i], tail[i]):
-                want = np.sort(np.bitwise_count(block ^ qsig[j]))[:VOTE_NEAREST]
-                got = entry[j][entry[j] >= 0]
-                assert got.size == want.size and np.array_equal(dist[j][:want.size], want)
-                assert ((got >= starts[i]) & (got < starts[i] + lens[i])).all()
-                assert np.array_equal(np.bitwise_count(sigs[got] ^ qsig[j]), want)
-                assert (dist[j][want.size:] == np.iinfo(np.int32).max).all()
+    work = per * lens
+    monkeypatch.setattr(index_mod, "PARALLEL_MIN_ENTRIES", 1000)
+    for threads in (1, 2, 3):
+        runs = _runs(head, head + per, starts, starts + lens, threads)
+        assert len(runs) == threads and runs[0].start == 0 and runs[-1].stop == 400
+        assert all(a.stop == b.start for a, b in zip(runs[:-1], runs[1:], strict=True))
+        shares = [work[r].sum() / work.sum() for r in runs]
+        assert max(shares) < 1 / threads + 0.02
+    monkeypatch.setattr(index_mod, "PARALLEL_MIN_ENTRIES", 1 << 40)  # too little work to share
+    assert _runs(head, head + per, starts, starts + lens, 4) == [slice(0, 400)]
+

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
@@ -43,9 +43,6 @@ SIG_BYTES = 8
 SIG_MAX_BITS = 12
 #: Scale (bits) of the weight ``exp(-(d / SIG_SIGMA)^2)`` of a vote at signature distance d.
 SIG_SIGMA = 8.0
-#: Nearest entries of each probed list a vote first takes per query descriptor (lists holding
-#: more within the descriptor's cutoff distance are then scanned whole).
-VOTE_NEAREST = 16
 
 
 _thread = threading.local()
@@ -341,103 +338,25 @@ def kmajority(sample: np.ndarray, k: int, iters: int = 8, seed: int = 0) -> np.n
     return cent
 
 
-def _scan_lists(qsig: np.ndarray, head: np.ndarray, tail: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                sigs: np.ndarray, max_bits: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Every (query signature, list entry) pair within ``max_bits`` of each other.
+def _runs(head: np.ndarray, tail: np.ndarray, starts: np.ndarray, ends: np.ndarray, threads: int) -> list[slice]:
+    """Contiguous runs of lists of about equal work, one per thread that scans them.
 
-    List ``i`` is ``sigs[starts[i]:ends[i]]``, compared with the query signatures
-    ``qsig[head[i]:tail[i]]``. Returns (query signature index, entry index, distance as
-    uint8). The comparisons run in faiss (``match_hamming_thres``: popcount, threshold and
-    output in one pass), writing into one reused buffer.
+    List ``i`` holds ``ends[i] - starts[i]`` entries and is probed by ``tail[i] - head[i]``
+    query signatures. Below :data:`PARALLEL_MIN_ENTRIES` comparisons per thread, fewer
+    runs (one thread costs less than handing work to another).
     """
-    faiss = _faiss()
-    none = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.uint8))
-    live = np.nonzero(ends > starts)[0]
-    if live.size == 0:
-        return none
-    qsig = np.ascontiguousarray(qsig, dtype=np.uint64)
-    sigs = np.ascontiguousarray(sigs, dtype=np.uint64)
-    h_l, t_l, a_l, b_l = head[live], tail[live], starts[live], ends[live]
-    worst = (t_l - h_l) * (b_l - a_l)  # pairs a list can yield at most
-    cap = int(max(worst.max(), min(worst.sum(), 1 << 18)))
-    pairs = np.empty((cap, 2), np.int64)
-    dis = np.empty(cap, np.int32)
-    q_addr, s_addr, p_addr, d_addr = qsig.ctypes.data, sigs.ctypes.data, pairs.ctypes.data, dis.ctypes.data
-    u8, i64, i32 = faiss.cast_integer_to_uint8_ptr, faiss.cast_integer_to_idx_t_ptr, faiss.cast_integer_to_int_ptr
-    out_p: list[np.ndarray] = []
-    out_e: list[np.ndarray] = []
-    out_d: list[np.ndarray] = []
-    blocks: list[tuple[int, int, int]] = []  # (pairs found, first query signature, first entry)
-    pos = 0
-
-    def flush() -> None:
-        if pos:
-            n, h0, a0 = (np.array(c, np.int64) for c in zip(*blocks, strict=True))
-            out_p.append(pairs[:pos, 0] + np.repeat(h0, n))
-            out_e.append(pairs[:pos, 1] + np.repeat(a0, n))
-            out_d.append(dis[:pos].astype(np.uint8))
-        blocks.clear()
-
-    for h, t, a, b, w in zip(h_l.tolist(), t_l.tolist(), a_l.tolist(), b_l.tolist(), worst.tolist(), strict=True):
-        if pos + w > cap:
-            flush()
-            pos = 0
-        n = faiss.match_hamming_thres(u8(q_addr + 8 * h), u8(s_addr + 8 * a), t - h, b - a, int(max_bits), 8,
-                                      i64(p_addr + 16 * pos), i32(d_addr + 4 * pos))
-        if n:
-            blocks.append((n, h, a))
-            pos += n
-    flush()
-    if not out_p:
-        return none
-    return np.concatenate(out_p), np.concatenate(out_e), np.concatenate(out_d)
+    work = np.cumsum((tail - head) * (ends - starts))
+    total = int(work[-1]) if work.size else 0
+    parts = max(1, min(int(threads), total // PARALLEL_MIN_ENTRIES))
+    cut = [0, *np.searchsorted(work, total * np.arange(1, parts) / parts).tolist(), int(work.size)]
+    return [slice(a, b) for a, b in zip(cut[:-1], cut[1:], strict=True)]
 
 
-def _nearest_in_lists(qsig: np.ndarray, head: np.ndarray, tail: np.ndarray, starts: np.ndarray, ends: np.ndarray,
-                      sigs: np.ndarray, k: int, threads: int = 1) -> tuple[np.ndarray, np.ndarray]:
-    """The ``k`` nearest entries of its list for every query signature.
-
-    List ``i`` is ``sigs[starts[i]:ends[i]]``, probed by the query signatures
-    ``qsig[head[i]:tail[i]]``. Returns (distances, entry indices), each of shape
-    ``(len(qsig), k)``, nearest first; a list of fewer than ``k`` entries leaves distance
-    ``2**31 - 1`` and entry -1 in the rest (faiss ``hammings_knn_mc``: a counting selection,
-    no heap, no output beyond ``k`` per query). From :data:`PARALLEL_MIN_ENTRIES` entries
-    to compare, the lists are shared out over up to ``threads`` threads (the searches
-    release the GIL), each writing the rows of its own lists.
-    """
-    n = int(qsig.shape[0])
-    dist = np.full((n, k), np.iinfo(np.int32).max, np.int32)
-    entry = np.full((n, k), -1, np.int64)
-    qsig = np.ascontiguousarray(qsig, dtype=np.uint64)
-    sigs = np.ascontiguousarray(sigs, dtype=np.uint64)
-    per = tail - head
-    lists = [(h, t, a, b) for h, t, a, b in zip(head.tolist(), tail.tolist(), starts.tolist(), ends.tolist(),
-                                                strict=True) if b > a and t > h]
-
-    def scan(part: list[tuple[int, int, int, int]]) -> None:
-        faiss = _faiss()  # this thread's OpenMP setting
-        q_addr, s_addr, d_addr, e_addr = qsig.ctypes.data, sigs.ctypes.data, dist.ctypes.data, entry.ctypes.data
-        u8, i64, i32 = faiss.cast_integer_to_uint8_ptr, faiss.cast_integer_to_idx_t_ptr, faiss.cast_integer_to_int_ptr
-        for h, t, a, b in part:
-            faiss.hammings_knn_mc(u8(q_addr + 8 * h), u8(s_addr + 8 * a), t - h, b - a, k, 8,
-                                  i32(d_addr + 4 * k * h), i64(e_addr + 8 * k * h))
-
-    work = np.cumsum([(t - h) * (b - a) for h, t, a, b in lists])
-    parts = min(max(1, int(threads)), int(work[-1]) // PARALLEL_MIN_ENTRIES if work.size else 0)
-    if parts > 1:  # contiguous runs of lists of about equal work; the caller scans the first
-        cut = [0, *np.searchsorted(work, work[-1] * np.arange(1, parts) / parts).tolist(), len(lists)]
-        rest = [_search_pool(parts - 1).submit(scan, lists[a:b]) for a, b in zip(cut[1:-1], cut[2:], strict=True)]
-        scan(lists[:cut[1]])
-        for f in rest:
-            f.result()
-    else:
-        scan(lists)
-    lst = np.repeat(np.arange(per.size), per)  # the list of each query signature it covers
-    rows = head[lst] + np.arange(lst.size) - np.repeat(np.cumsum(per) - per, per)
-    base = np.zeros(n, np.int64)
-    base[rows] = starts[lst]
-    np.add(entry, base[:, None], out=entry, where=entry >= 0)
-    return dist, entry
+def _in_threads(scan: Callable[[Any], Any], work: list[Any]) -> list[Any]:
+    """``[scan(w) for w in work]``, the first on this thread and the rest on the search pool
+    (the compiled scans release the GIL)."""
+    rest = [_search_pool(len(work) - 1).submit(scan, w) for w in work[1:]] if len(work) > 1 else []
+    return ([scan(work[0])] if work else []) + [f.result() for f in rest]
 
 
 class DescriptorIndex:
@@ -711,11 +630,12 @@ class DescriptorIndex:
         what unrelated pictures sharing common corner patterns do.
 
         Common corner patterns also make the cost: in a large archive a query descriptor
-        can have a thousand list entries within ``max_bits``, of which a handful vote. Each
-        list therefore first yields only its :data:`VOTE_NEAREST` nearest entries per query
-        descriptor, which fix the cutoff exactly; only a list holding more than that within
-        the cutoff is scanned again for all of them. The votes are those of scanning every
-        entry (a test checks this against the rule written out).
+        can have a thousand list entries within ``max_bits``, of which a handful vote. The
+        probed lists are therefore read twice by compiled loops
+        (:mod:`verilens.provenance.hamming_scan`): once to count each descriptor's entries
+        at every distance, which fixes its cutoff, and once to list only the entries within
+        it. The votes are those of scanning every entry (a test checks this against the
+        rule written out).
         """
         q = np.ascontiguousarray(desc, dtype=np.uint8).reshape(-1, 32)
         empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
@@ -731,45 +651,39 @@ class DescriptorIndex:
         uniq, head = np.unique(words[order], return_index=True)
         tail = np.append(head[1:], words.size)
         # only the closest matches of each query descriptor can vote: those within the
-        # distance at which it has ``per_descriptor`` of them (its cutoff; ties kept). Each
-        # probed list first gives its nearest few entries, which fix the cutoff (the
-        # ``per_descriptor``-th nearest of all its lists is among them); a list whose few
-        # all lie within the cutoff may hold more there and is scanned whole for them
-        k = max(VOTE_NEAREST, int(per_descriptor))
-        threads = search_threads()
-        levels = int(max_bits) + 1
-        near = []
+        # distance at which it has ``per_descriptor`` of them (its cutoff; ties kept). One pass
+        # over the probed lists counts each descriptor's entries at every distance up to
+        # ``max_bits`` (which fixes its cutoff) and lists them; those within the cutoff are kept
+        from .hamming_scan import keep_within, scan_lists
+
+        n, levels, threads = q.shape[0], int(max_bits) + 1, search_threads()
+        head, tail = head.astype(np.int64), tail.astype(np.int64)
+        work = []  # (a run of one group's probed lists: its row ids, starts, ends, signatures)
         for offsets, ids, sigs in self._groups():
-            starts, ends = offsets[uniq], offsets[uniq + 1]
-            near.append((ids, sigs, starts, ends, *_nearest_in_lists(pair_sig, head, tail, starts, ends, sigs, k, threads)))
-        d_near = np.concatenate([g[4] for g in near], axis=1)
-        q_near = np.broadcast_to(pair_q[:, None], d_near.shape)
-        ok = d_near <= max_bits
-        cum = np.cumsum(np.bincount(q_near[ok] * levels + d_near[ok], minlength=q.shape[0] * levels)
-                        .reshape(-1, levels), axis=1)
-        lim = np.minimum((cum < per_descriptor).sum(axis=1), levels - 1)[pair_q]  # per (descriptor, list) pair
-        list_of = np.repeat(np.arange(uniq.size), tail - head)
-        qi_all, row_all, d_all = [], [], []
-        for ids, sigs, starts, ends, dist, entry in near:
-            whole = np.flatnonzero(dist[:, -1] <= lim)
-            take = dist <= lim[:, None]
-            take[whole] = False
-            p = np.nonzero(take)[0]
-            qi_all.append(pair_q[p])
-            row_all.append(ids[entry[take]])
-            d_all.append(dist[take])
-            if whole.size:
-                li = list_of[whole]
-                pair, e, dd = _scan_lists(pair_sig, whole, whole + 1, starts[li], ends[li], sigs, int(lim[whole].max()))
-                inside = dd <= lim[pair]
-                qi_all.append(pair_q[pair[inside]])
-                row_all.append(ids[e[inside]])
-                d_all.append(dd[inside])
-        qi = np.concatenate(qi_all)
+            starts = np.ascontiguousarray(offsets[uniq], dtype=np.int64)
+            ends = np.ascontiguousarray(offsets[uniq + 1], dtype=np.int64)
+            sigs = np.ascontiguousarray(sigs, dtype=np.uint64)
+            work += [(head[r], tail[r], ids, starts[r], ends[r], sigs) for r in _runs(head, tail, starts, ends, threads)]
+
+        def scan(w: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+            h, t, _, starts, ends, sigs = w
+            hist = np.zeros((n, levels), np.int64)
+            # room for every comparison: only the pages written are ever backed by memory
+            cap = int(((t - h) * (ends - starts)).sum())
+            out = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.uint8)
+            return hist, *out, scan_lists(pair_sig, pair_q, h, t, starts, ends, sigs, hist, *out)
+
+        scanned = _in_threads(scan, work)
+        lim = np.minimum((np.cumsum(sum(s[0] for s in scanned), axis=1) < per_descriptor).sum(axis=1), levels - 1)
+        found = []
+        for (_, _, ids, _, _, _), (_, out_q, out_e, out_d, count) in zip(work, scanned, strict=True):
+            m = keep_within(out_q, out_e, out_d, count, lim)
+            found.append((out_q[:m], ids[out_e[:m]], out_d[:m]))
+        qi = np.concatenate([f[0] for f in found])
         if not qi.size:
             return empty
-        row = np.concatenate(row_all).astype(np.int64)
-        d = np.concatenate(d_all).astype(np.int64)
+        row = np.concatenate([f[1] for f in found]).astype(np.int64)
+        d = np.concatenate([f[2] for f in found]).astype(np.int64)
         # one vote per (query descriptor, row), from its closest entry; then the closest
         # ``per_descriptor`` rows of each query descriptor (sorts on packed int64 keys)
         key = np.sort((qi << 38) | (row << 7) | d)
