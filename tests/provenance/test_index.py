@@ -240,8 +240,8 @@ def test_vote_counts_what_the_rule_written_out_counts(monkeypatch):
     rng = np.random.default_rng(8)
     x, label = _clusters(rng, 300, 20, 30)
     # popular corners: 40 exact copies of a descriptor in 40 other pictures, so that one list
-    # holds more entries at a query's cutoff than its nearest few (scanned whole); and 10
-    # copies of another in one picture, whose entries alone reach the cutoff (one vote)
+    # holds many entries at a query's cutoff (ties kept); and 10 copies of another in one
+    # picture, whose entries alone reach the cutoff (one vote)
     popular = x[label == 5][:2]
     idx = feature_index_for(len(x), x)
     idx.add(x, label)

@@ -352,6 +352,17 @@ def _runs(head: np.ndarray, tail: np.ndarray, starts: np.ndarray, ends: np.ndarr
     return [slice(a, b) for a, b in zip(cut[:-1], cut[1:], strict=True)]
 
 
+def _scratch(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """This thread's output arrays for :func:`~verilens.provenance.hamming_scan.scan_lists`,
+    at least ``size`` long: kept between votes, so that the pages a scan writes are
+    faulted in once, not at every vote (only pages written are ever backed by memory)."""
+    have = getattr(_thread, "scratch", None)
+    if have is None or have[0].shape[0] < size:
+        size = max(size, 1 << 22)
+        have = _thread.scratch = (np.empty(size, np.int64), np.empty(size, np.int64), np.empty(size, np.uint8))
+    return have
+
+
 def _in_threads(scan: Callable[[Any], Any], work: list[Any]) -> list[Any]:
     """``[scan(w) for w in work]``, the first on this thread and the rest on the search pool
     (the compiled scans release the GIL)."""
@@ -668,10 +679,9 @@ class DescriptorIndex:
         def scan(w: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
             h, t, _, starts, ends, sigs = w
             hist = np.zeros((n, levels), np.int64)
-            # room for every comparison: only the pages written are ever backed by memory
-            cap = int(((t - h) * (ends - starts)).sum())
-            out = np.empty(cap, np.int64), np.empty(cap, np.int64), np.empty(cap, np.uint8)
-            return hist, *out, scan_lists(pair_sig, pair_q, h, t, starts, ends, sigs, hist, *out)
+            out = _scratch(int(((t - h) * (ends - starts)).sum()))  # room for every comparison
+            found = scan_lists(pair_sig, pair_q, h, t, starts, ends, sigs, hist, *out)
+            return hist, out[0][:found].copy(), out[1][:found].copy(), out[2][:found].copy(), found
 
         scanned = _in_threads(scan, work)
         lim = np.minimum((np.cumsum(sum(s[0] for s in scanned), axis=1) < per_descriptor).sum(axis=1), levels - 1)
