@@ -66,3 +66,18 @@ def test_keep_within_keeps_in_order_the_entries_within_each_cutoff():
     m = keep_within(*out, n, cutoff)
     assert list(zip(*(o[:m].tolist() for o in out), strict=True)) == [t for t in listed if t[2] <= cutoff[t[0]]]
     assert 0 < m < n
+
+
+def test_compiled_without_a_cache_where_none_can_be_written(monkeypatch):
+    import numba
+
+    from verilens.provenance import hamming_scan
+
+    def njit(**kw):
+        if kw.get("cache"):
+            raise RuntimeError("cannot cache function: no locator available")
+        return numba.njit(**kw)
+
+    monkeypatch.setattr(hamming_scan, "njit", njit)
+    twice = hamming_scan._compiled(lambda x: 2 * x)
+    assert twice(21) == 42 and type(twice._cache).__name__ == "NullCache"  # compiled, not cached

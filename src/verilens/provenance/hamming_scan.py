@@ -7,13 +7,24 @@ up to a bound and lists those entries; :func:`keep_within` then keeps the ones w
 each descriptor's own cutoff, which the counts fix.
 
 Imported on the first vote: compiling takes about a second once per machine (the machine
-code is cached beside this file, or in ``NUMBA_CACHE_DIR``).
+code is cached beside this file, else in Numba's user cache folder or ``NUMBA_CACHE_DIR``;
+where none can be written, at every start).
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from numba import njit
+
+
+def _compiled(fn: Any) -> Any:
+    """``fn`` compiled without the GIL, its machine code cached where a cache can be written."""
+    try:
+        return njit(nogil=True, cache=True)(fn)
+    except RuntimeError:  # no writable cache location (read-only install and home)
+        return njit(nogil=True)(fn)
 
 _M1 = np.uint64(0x5555555555555555)
 _M2 = np.uint64(0x3333333333333333)
@@ -22,7 +33,7 @@ _H01 = np.uint64(0x0101010101010101)
 _ONE, _TWO, _FOUR, _TOP = np.uint64(1), np.uint64(2), np.uint64(4), np.uint64(56)
 
 
-@njit(nogil=True, cache=True, inline="always")
+@njit(nogil=True, inline="always")
 def _popcount(x: np.uint64) -> np.int64:  # pragma: no cover - compiled
     # the bit-parallel count, which LLVM turns into the popcnt instruction where there is one
     x = x - ((x >> _ONE) & _M1)
@@ -31,7 +42,7 @@ def _popcount(x: np.uint64) -> np.int64:  # pragma: no cover - compiled
     return np.int64((x * _H01) >> _TOP)
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def scan_lists(qsig: np.ndarray, pair_q: np.ndarray, head: np.ndarray, tail: np.ndarray,
                starts: np.ndarray, ends: np.ndarray, sigs: np.ndarray, hist: np.ndarray,
                out_q: np.ndarray, out_e: np.ndarray, out_d: np.ndarray) -> int:  # pragma: no cover - compiled
@@ -96,7 +107,7 @@ def scan_lists(qsig: np.ndarray, pair_q: np.ndarray, head: np.ndarray, tail: np.
     return n
 
 
-@njit(nogil=True, cache=True)
+@_compiled
 def keep_within(out_q: np.ndarray, out_e: np.ndarray, out_d: np.ndarray, n: int,
                 cutoff: np.ndarray) -> int:  # pragma: no cover - compiled
     """Keep, in place and in order, the first ``n`` entries within their descriptor's ``cutoff``; returns how many."""
