@@ -81,3 +81,20 @@ def test_compiled_without_a_cache_where_none_can_be_written(monkeypatch):
     monkeypatch.setattr(hamming_scan, "njit", njit)
     twice = hamming_scan._compiled(lambda x: 2 * x)
     assert twice(21) == 42 and type(twice._cache).__name__ == "NullCache"  # compiled, not cached
+
+
+def test_nearest_centroids_are_exact_with_ties_to_the_lower_index():
+    from verilens.provenance.hamming_scan import nearest_centroids
+
+    rng = np.random.default_rng(6)
+    # few distinct bits: distances tie often
+    cents = (rng.integers(0, 2, (3, 50, 32)) * rng.integers(0, 256, (3, 50, 32))).astype(np.uint8)
+    cents[1, 7] = cents[1, 3]  # the same centroid twice in a group
+    x = (rng.integers(0, 2, (300, 32)) * rng.integers(0, 256, (300, 32))).astype(np.uint8)
+    groups = rng.integers(0, 3, (300, 2)).astype(np.int64)
+    out = np.empty((300, 2, 4), np.int64)
+    nearest_centroids(x.view(np.uint64), groups, cents.view(np.uint64), out)
+    for i in range(300):
+        for j in range(2):
+            d = np.bitwise_count(cents[groups[i, j]] ^ x[i]).sum(axis=1)
+            assert out[i, j].tolist() == np.lexsort((np.arange(50), d))[:4].tolist()

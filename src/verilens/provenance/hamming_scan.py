@@ -1,12 +1,13 @@
-"""A compiled scan of inverted lists of 64-bit signatures (the descriptor index's vote).
+"""Compiled Hamming loops of the descriptor index: word assignment and the vote's list scan.
 
-:func:`scan_lists` reads the lists a vote probes once, in a tight loop compiled by Numba
+:func:`nearest_centroids` finds the vocabulary's nearest words of descriptors (exact, in
+one call for a whole batch). :func:`scan_lists` reads the lists a vote probes once, in a tight loop compiled by Numba
 (hardware popcount, no Python per list, the GIL released so that runs of lists can be
 scanned on several threads). It counts each query descriptor's entries at every distance
 up to a bound and lists those entries; :func:`keep_within` then keeps the ones within
 each descriptor's own cutoff, which the counts fix.
 
-Imported on the first vote: compiling takes about a second once per machine (the machine
+Imported on first use: compiling takes about a second once per machine (the machine
 code is cached beside this file, else in Numba's user cache folder or ``NUMBA_CACHE_DIR``;
 where none can be written, at every start).
 """
@@ -121,4 +122,47 @@ def keep_within(out_q: np.ndarray, out_e: np.ndarray, out_d: np.ndarray, n: int,
     return m
 
 
-__all__ = ["keep_within", "scan_lists"]
+@_compiled
+def nearest_centroids(x: np.ndarray, groups: np.ndarray, cents: np.ndarray,
+                      out: np.ndarray) -> None:  # pragma: no cover - compiled
+    """The ``p`` nearest centroids of each descriptor in each of its groups, exactly.
+
+    Parameters
+    ----------
+    x : ndarray (n, 4) uint64
+        256-bit descriptors as four 64-bit words.
+    groups : ndarray (n, g) int64
+        The groups of centroids each descriptor is compared with (rows of ``cents``).
+    cents : ndarray (G, K, 4) uint64
+        ``G`` groups of ``K`` centroids.
+    out : ndarray (n, g, p) int64
+        Filled with the centroids' indexes within their group, nearest first; among
+        centroids at the same distance the one of lower index comes first (as an exact
+        faiss search gives them). ``p`` must not exceed ``K``.
+    """
+    n, g = groups.shape
+    k = cents.shape[1]
+    p = out.shape[2]
+    bd = np.empty(p, np.int64)
+    bi = np.empty(p, np.int64)
+    for i in range(n):
+        x0, x1, x2, x3 = x[i, 0], x[i, 1], x[i, 2], x[i, 3]
+        for j in range(g):
+            cc = cents[groups[i, j]]
+            bd[:] = 1 << 30
+            bi[:] = -1
+            for f in range(k):
+                d = _popcount(x0 ^ cc[f, 0]) + _popcount(x1 ^ cc[f, 1]) + _popcount(x2 ^ cc[f, 2]) \
+                    + _popcount(x3 ^ cc[f, 3])
+                if d < bd[p - 1]:
+                    t = p - 1
+                    while t > 0 and bd[t - 1] > d:  # those at the same distance stay ahead
+                        bd[t] = bd[t - 1]
+                        bi[t] = bi[t - 1]
+                        t -= 1
+                    bd[t] = d
+                    bi[t] = f
+            out[i, j, :] = bi
+
+
+__all__ = ["keep_within", "nearest_centroids", "scan_lists"]

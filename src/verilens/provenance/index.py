@@ -432,8 +432,6 @@ class DescriptorIndex:
         self._side: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._side_n = 0
         self._side_csr: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
-        self._fine_idx: list[Any] | None = None
-        self._fine_words: list[np.ndarray] | None = None
         #: While True (a rebuild), new entries wait in the side list until :meth:`compact` and
         #: are not logged for :meth:`unsaved` (a rebuilt index is saved whole).
         self.bulk = False
@@ -476,28 +474,15 @@ class DescriptorIndex:
         p1, p2 = min(p1, k1), min(p2, k2)
         if self.n_words == 1 or x.shape[0] == 0:
             return np.zeros((x.shape[0], 1), np.int64)
-        _, c = _hamming_to(self.coarse).search(x, p1)
-        if x.shape[0] * p1 <= 4096:  # a query: the fine cells of its coarse cells at once
-            if self._fine_words is None:  # the centroids' four 64-bit words, each (k1, k2) contiguous
-                self._fine_words = [np.ascontiguousarray(self.fine.view(np.uint64)[:, :, w]) for w in range(4)]
-            xv = x.view(np.uint64)
-            d = np.bitwise_count(self._fine_words[0][c] ^ xv[:, None, None, 0]).astype(np.uint16)
-            for w in (1, 2, 3):
-                d += np.bitwise_count(self._fine_words[w][c] ^ xv[:, None, None, w])
-            f = d.argmin(-1)[..., None] if p2 == 1 else np.argpartition(d, p2 - 1, axis=-1)[..., :p2]
-            return (c[:, :, None] * k2 + f).reshape(x.shape[0], p1 * p2).astype(np.int64)
-        if self._fine_idx is None:
-            self._fine_idx = [_hamming_to(self.fine[i]) for i in range(k1)]
-        out = np.empty((x.shape[0], p1, p2), np.int64)
-        for j in range(p1):
-            cj = c[:, j]
-            order = np.argsort(cj, kind="stable")
-            bounds = np.searchsorted(cj[order], np.arange(k1 + 1))
-            for cell in np.nonzero(np.diff(bounds))[0]:
-                rows = order[bounds[cell]:bounds[cell + 1]]
-                _, f = self._fine_idx[cell].search(x[rows], p2)
-                out[rows, j, :] = cell * k2 + f
-        return out.reshape(x.shape[0], p1 * p2)
+        from .hamming_scan import nearest_centroids
+
+        xw, n = x.view(np.uint64), x.shape[0]
+        c = np.empty((n, 1, p1), np.int64)
+        nearest_centroids(xw, np.zeros((n, 1), np.int64), self.coarse.view(np.uint64).reshape(1, k1, 4), c)
+        c = c.reshape(n, p1)
+        f = np.empty((n, p1, p2), np.int64)
+        nearest_centroids(xw, c, self.fine.view(np.uint64), f)
+        return (c[:, :, None] * k2 + f).reshape(n, p1 * p2)
 
     # ------------------------------------------------------------------ contents
     @property
@@ -712,9 +697,8 @@ class DescriptorIndex:
 
     # ------------------------------------------------------------------ persistence
     def memory_bytes(self) -> int:
-        """Resident size of the lists, offsets and vocabulary (with its per-word copy once a query made it)."""
-        words = sum(a.nbytes for a in self._fine_words) if self._fine_words is not None else 0
-        return int(12 * self.ntotal + self.offsets.nbytes + self.coarse.nbytes + self.fine.nbytes + words)
+        """Resident size of the lists, offsets and vocabulary."""
+        return int(12 * self.ntotal + self.offsets.nbytes + self.coarse.nbytes + self.fine.nbytes)
 
     def to_arrays(self) -> dict[str, np.ndarray]:
         """The whole index as arrays (side list merged first): vocabulary, word offsets, rows, signatures."""
