@@ -468,7 +468,7 @@ class DescriptorIndex:
 
     def assign(self, desc: np.ndarray, p1: int = 1, p2: int = 1) -> np.ndarray:
         """Words ``(n, p1 * p2) int64`` of descriptors: the ``p2`` nearest fine cells in each
-        of the ``p1`` nearest coarse cells."""
+        of the ``p1`` nearest coarse cells (exact; of cells equally near, the lower index)."""
         x = np.ascontiguousarray(desc, dtype=np.uint8).reshape(-1, 32)
         k1, k2 = self.params
         p1, p2 = min(p1, k1), min(p2, k2)
@@ -477,9 +477,9 @@ class DescriptorIndex:
         from .hamming_scan import nearest_centroids
 
         xw, n = x.view(np.uint64), x.shape[0]
-        c = np.empty((n, 1, p1), np.int64)
-        nearest_centroids(xw, np.zeros((n, 1), np.int64), self.coarse.view(np.uint64).reshape(1, k1, 4), c)
-        c = c.reshape(n, p1)
+        coarse = np.empty((n, 1, p1), np.int64)
+        nearest_centroids(xw, np.zeros((n, 1), np.int64), self.coarse.view(np.uint64).reshape(1, k1, 4), coarse)
+        c = coarse.reshape(n, p1)
         f = np.empty((n, p1, p2), np.int64)
         nearest_centroids(xw, c, self.fine.view(np.uint64), f)
         return (c[:, :, None] * k2 + f).reshape(n, p1 * p2)
