@@ -1,4 +1,4 @@
-"""The compiled list scan against the same counts made with NumPy."""
+"""The compiled Hamming loops against the same results computed with NumPy."""
 
 from __future__ import annotations
 

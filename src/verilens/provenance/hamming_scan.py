@@ -1,15 +1,15 @@
 """Compiled Hamming loops of the descriptor index: word assignment and the vote's list scan.
 
 :func:`nearest_centroids` finds the vocabulary's nearest words of descriptors (exact, in
-one call for a whole batch). :func:`scan_lists` reads the lists a vote probes once, in a tight loop compiled by Numba
-(hardware popcount, no Python per list, the GIL released so that runs of lists can be
-scanned on several threads). It counts each query descriptor's entries at every distance
-up to a bound and lists those entries; :func:`keep_within` then keeps the ones within
-each descriptor's own cutoff, which the counts fix.
+one call for a whole batch). :func:`scan_lists` reads the lists a vote probes once, in a
+tight loop (hardware popcount, no Python per list, the GIL released so that runs of lists
+can be scanned on several threads). It counts each query descriptor's entries at every
+distance up to a bound and lists those entries; :func:`keep_within` then keeps the ones
+within each descriptor's own cutoff, which the counts fix. The loops are compiled by Numba.
 
 Imported on first use: compiling takes about a second once per machine (the machine
 code is cached beside this file, else in Numba's user cache folder or ``NUMBA_CACHE_DIR``;
-where none can be written, at every start).
+where none can be written, at every start); a process then loads it in about half a second.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ def _compiled(fn: Any) -> Any:
         return njit(nogil=True, cache=True)(fn)
     except RuntimeError:  # no writable cache location (read-only install and home)
         return njit(nogil=True)(fn)
+
 
 _M1 = np.uint64(0x5555555555555555)
 _M2 = np.uint64(0x3333333333333333)

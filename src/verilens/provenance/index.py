@@ -363,11 +363,14 @@ def _scratch(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return have
 
 
-def _in_threads(scan: Callable[[Any], Any], work: list[Any]) -> list[Any]:
-    """``[scan(w) for w in work]``, the first on this thread and the rest on the search pool
-    (the compiled scans release the GIL)."""
-    rest = [_search_pool(len(work) - 1).submit(scan, w) for w in work[1:]] if len(work) > 1 else []
-    return ([scan(work[0])] if work else []) + [f.result() for f in rest]
+def _in_threads(scan: Callable[[Any], Any], work: list[Any], threads: int) -> list[Any]:
+    """``[scan(w) for w in work]`` on up to ``threads`` threads: the first on this thread,
+    the rest on the search pool (the compiled scans release the GIL)."""
+    if threads <= 1 or len(work) <= 1:
+        return [scan(w) for w in work]
+    pool = _search_pool(min(len(work), threads) - 1)
+    rest = [pool.submit(scan, w) for w in work[1:]]
+    return [scan(work[0])] + [f.result() for f in rest]
 
 
 class DescriptorIndex:
@@ -668,7 +671,7 @@ class DescriptorIndex:
             found = scan_lists(pair_sig, pair_q, h, t, starts, ends, sigs, hist, *out)
             return hist, out[0][:found].copy(), out[1][:found].copy(), out[2][:found].copy(), found
 
-        scanned = _in_threads(scan, work)
+        scanned = _in_threads(scan, work, threads)
         lim = np.minimum((np.cumsum(sum(s[0] for s in scanned), axis=1) < per_descriptor).sum(axis=1), levels - 1)
         found = []
         for (_, _, ids, _, _, _), (_, out_q, out_e, out_d, count) in zip(work, scanned, strict=True):
