@@ -630,11 +630,11 @@ class DescriptorIndex:
 
         Common corner patterns also make the cost: in a large archive a query descriptor
         can have a thousand list entries within ``max_bits``, of which a handful vote. The
-        probed lists are therefore read twice by compiled loops
-        (:mod:`verilens.provenance.hamming_scan`): once to count each descriptor's entries
-        at every distance, which fixes its cutoff, and once to list only the entries within
-        it. The votes are those of scanning every entry (a test checks this against the
-        rule written out).
+        probed lists are therefore read once, by a compiled loop
+        (:mod:`verilens.provenance.hamming_scan`) that counts each descriptor's entries at
+        every distance and lists them; the counts fix each descriptor's cutoff, and only the
+        entries within it are kept. The votes are those of scanning every entry (a test
+        checks this against the rule written out).
         """
         q = np.ascontiguousarray(desc, dtype=np.uint8).reshape(-1, 32)
         empty = (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
@@ -664,18 +664,18 @@ class DescriptorIndex:
             sigs = np.ascontiguousarray(sigs, dtype=np.uint64)
             work += [(head[r], tail[r], ids, starts[r], ends[r], sigs) for r in _runs(head, tail, starts, ends, threads)]
 
-        def scan(w: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
+        def scan(w: tuple[Any, ...]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
             h, t, _, starts, ends, sigs = w
             hist = np.zeros((n, levels), np.int64)
             out = _scratch(int(((t - h) * (ends - starts)).sum()))  # room for every comparison
-            found = scan_lists(pair_sig, pair_q, h, t, starts, ends, sigs, hist, *out)
-            return hist, out[0][:found].copy(), out[1][:found].copy(), out[2][:found].copy(), found
+            count = scan_lists(pair_sig, pair_q, h, t, starts, ends, sigs, hist, *out)
+            return hist, out[0][:count].copy(), out[1][:count].copy(), out[2][:count].copy()  # the scratch is reused
 
         scanned = _in_threads(scan, work, threads)
         lim = np.minimum((np.cumsum(sum(s[0] for s in scanned), axis=1) < per_descriptor).sum(axis=1), levels - 1)
         found = []
-        for (_, _, ids, _, _, _), (_, out_q, out_e, out_d, count) in zip(work, scanned, strict=True):
-            m = keep_within(out_q, out_e, out_d, count, lim)
+        for (_, _, ids, _, _, _), (_, out_q, out_e, out_d) in zip(work, scanned, strict=True):
+            m = keep_within(out_q, out_e, out_d, out_q.size, lim)
             found.append((out_q[:m], ids[out_e[:m]], out_d[:m]))
         qi = np.concatenate([f[0] for f in found])
         if not qi.size:
