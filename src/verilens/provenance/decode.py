@@ -181,7 +181,7 @@ def encode_thumbnail(rgb: np.ndarray, side: int = 128, quality: int = 70) -> byt
     size = fit_size(w, h, side)
     if size != (w, h):
         arr = cv2.resize(arr, size, interpolation=cv2.INTER_LINEAR)
-    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(arr[:, :, ::-1]), [cv2.IMWRITE_JPEG_QUALITY, quality])
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(arr, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, quality])
     return bytes(buf.tobytes()) if ok else b""
 
 
