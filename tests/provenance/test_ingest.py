@@ -21,7 +21,14 @@ from PIL import Image
 from tests.provenance._fixtures import photo
 from verilens.errors import UsageError
 from verilens.provenance import Archive
-from verilens.provenance.ingest import Entry, collect_entries, ingest, read_manifest
+from verilens.provenance.ingest import (
+    MAX_DEFAULT_WORKERS,
+    Entry,
+    collect_entries,
+    default_workers,
+    ingest,
+    read_manifest,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -414,3 +421,17 @@ def test_two_processes_adding_the_same_files_at_once_record_each_sighting_once(t
     with Archive.open(db) as a:
         assert not a.rebuilt and a.stats()["index"]["pdq"]["entries"] == n
         assert [Path(m.path).name for m in a.search_image(photo(7, 320, 240))] == ["img0007.jpg"]
+
+
+def test_default_workers_follow_the_cpus_this_process_may_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(3)), raising=False)
+    assert default_workers() == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(64)), raising=False)
+    assert default_workers() == MAX_DEFAULT_WORKERS
+
+    def unavailable(pid: int) -> set[int]:
+        raise OSError("no affinity here")
+
+    monkeypatch.setattr(os, "sched_getaffinity", unavailable, raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: None)
+    assert default_workers() == 1

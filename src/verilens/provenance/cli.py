@@ -113,7 +113,8 @@ def add_cmd(
     first_seen: Annotated[str | None, typer.Option("--first-seen", help="When they were first seen (ISO 8601).")] = None,
     archive: ArchiveOpt = None,
     dask: Annotated[str | None, typer.Option("--dask", help="Hash on Dask: 'local' or a scheduler tcp://host:8786.")] = None,
-    workers: Annotated[int, typer.Option("--workers", min=1, max=256, help="Hashing threads / local workers.")] = 2,
+    workers: Annotated[int | None, typer.Option("--workers", min=1, max=256, help="Hashing threads / local Dask "
+                                                "workers (default: one per CPU, at most 8).")] = None,
     batch_size: Annotated[int, typer.Option("--batch-size", min=1, max=10000, help="Items per catalog commit.")] = 64,
     json_out: Annotated[bool, typer.Option("--json", help="Print the result as one JSON document.")] = False,
 ) -> None:

@@ -383,7 +383,21 @@ def _already_recorded(e: Entry, recorded: Sequence[tuple[str | None, str | None,
 ProgressFn = Callable[[int, int], None]
 
 
-def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None = None, workers: int = 2,
+#: Most hashing threads or local worker processes started when none are asked for.
+MAX_DEFAULT_WORKERS = 8
+
+
+def default_workers() -> int:
+    """One hashing thread (or local Dask worker) per CPU this process may run on, at most
+    :data:`MAX_DEFAULT_WORKERS`."""
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(MAX_DEFAULT_WORKERS, cpus))
+
+
+def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None = None, workers: int | None = None,
            batch_size: int = 64, progress: ProgressFn | None = None, save_every: int = 20) -> IngestResult:
     """Hash entries and commit them to the archive in batches.
 
@@ -394,8 +408,8 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
     dask : None, "local", "tcp://host:port" or a ``dask.distributed.Client``
         None hashes in a local thread pool; ``local`` starts a ``LocalCluster``; an address
         connects to a running scheduler.
-    workers : int
-        Threads (no Dask) or local worker processes (``local``).
+    workers : int, optional
+        Threads (no Dask) or local worker processes (``local``); default :func:`default_workers`.
     batch_size : int
         Items per catalog transaction.
     progress : callable(done, total), optional
@@ -419,6 +433,7 @@ def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None
     (:meth:`Archive.hold_for_adding`) and then skips what the first recorded.
     """
     archive.hold_for_adding()  # before any hashing (another process adding is waited for)
+    workers = default_workers() if workers is None else workers
     result = IngestResult()
     known = archive.known_sightings(e.path for e in entries)
     # one hashing per path; every sighting given for it (several manifest lines may name the
@@ -576,4 +591,5 @@ def _run_dask(dask: str | Any, paths: list[str], take: Callable[[Any, str], None
             cluster.close()
 
 
-__all__ = ["Entry", "IngestResult", "MANIFEST_FIELDS", "collect_entries", "hash_file", "ingest", "read_manifest"]
+__all__ = ["Entry", "IngestResult", "MANIFEST_FIELDS", "collect_entries", "default_workers", "hash_file", "ingest",
+           "read_manifest"]
