@@ -20,7 +20,7 @@ Side by side in one run:
 
     .venv/bin/python benchmarks/provenance_search.py            # 100,000 distractors, 1M whole query
     .venv/bin/python benchmarks/provenance_search.py --quick    # 20,000 distractors, 200k whole query
-    .venv/bin/python benchmarks/provenance_search.py --ingest-only  # ingest vs decode only, JSON, 2 min
+    .venv/bin/python benchmarks/provenance_search.py --ingest-only  # ingest vs decode only, JSON, about 1 min
 
 The 1M-item catalog takes about 10 GB of temporary disk and the rebuild about 8 GB of RAM.
 
@@ -1076,7 +1076,7 @@ def render(r: dict[str, Any]) -> str:
         f"{ing['files']} real JPEGs × {ing['passes']} passes, one thread, interleaved file by file: decoding only "
         f"(same reduced-size decoder, libjpeg DCT scaling) {ing['decode_only_files_per_s']} files/s; whole ingest "
         f"(sha256, decode, PDQ, ORB, thumbnail, catalog commit) {ing['ingest_files_per_s']} files/s → ratio "
-        f"**{ing['ratio_ingest_vs_decode']}**. With 2 threads (the CLI default): decode only "
+        f"**{ing['ratio_ingest_vs_decode']}**. With 2 hashing threads (the CLI's default is one per CPU, at most 8): decode only "
         f"{ing.get('decode_only_2_threads_files_per_s', '–')} files/s, whole ingest "
         f"{ing['ingest_2_threads_files_per_s']} files/s → ratio **{ing.get('ratio_2_threads', '–')}**.",
         "",
