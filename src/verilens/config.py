@@ -77,6 +77,14 @@ class Limits:
         )
 
 
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity where the system tells it, else all)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
 def home() -> Path:
     """The working area: downloads, run artifacts, the default archive and case database.
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+from ..config import usable_cpus
 from .exiftool import ExifToolBridge, bridge
 
 #: Files per exiftool call.
@@ -27,7 +28,7 @@ def default_workers() -> int:
     env = os.environ.get("VERILENS_EXIFTOOL_WORKERS", "")
     if env.isdigit() and int(env) > 0:
         return min(int(env), 8)
-    return max(1, min(4, os.cpu_count() or 1))
+    return max(1, min(4, usable_cpus()))
 
 
 def _bridges(n: int) -> list[ExifToolBridge]:

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ..config import usable_cpus
 from .hashing import PDQ_MATCH_THRESHOLD
 
 #: Below this many codes, exact flat search (fast enough, no approximation at all).
@@ -71,11 +72,7 @@ def search_threads() -> int:
     env = os.environ.get("VERILENS_SEARCH_THREADS", "").strip()
     if env.isdigit() and int(env) >= 1:
         return int(env)
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # pragma: no cover - not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(4, cpus))
+    return max(1, min(4, usable_cpus()))
 
 
 def _search_pool(threads: int) -> ThreadPoolExecutor:

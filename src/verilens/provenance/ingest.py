@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..config import Limits
+from ..config import Limits, usable_cpus
 from ..errors import InputError, UnsupportedMedia, UsageError, VerilensError
 from ..intake.collect import walk_folder
 from ..intake.media import sha256_file
@@ -390,11 +390,7 @@ MAX_DEFAULT_WORKERS = 8
 def default_workers() -> int:
     """One hashing thread (or local Dask worker) per CPU this process may run on, at most
     :data:`MAX_DEFAULT_WORKERS`."""
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):  # not Linux
-        cpus = os.cpu_count() or 1
-    return max(1, min(MAX_DEFAULT_WORKERS, cpus))
+    return max(1, min(MAX_DEFAULT_WORKERS, usable_cpus()))
 
 
 def ingest(archive: Archive, entries: Sequence[Entry], *, dask: str | Any | None = None, workers: int | None = None,
