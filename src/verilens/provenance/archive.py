@@ -157,7 +157,7 @@ FEATURE_FAST_THRESHOLD = 16
 #: weaker corners beside an overlay's). With FEATURE_FAST_THRESHOLD, this sets most of the
 #: ingest's cost after decoding. 1.5 since ORB ranks corners by FAST score (``features._orb``):
 #: against 2.0 with Harris ranking, recall held or rose in every family on the benchmark
-#: (20,000 distractors, two seeds; crop_30 0.934 to 0.967 and 0.918 to 0.967) with no new
+#: (20,000 distractors, two splits of the photos; crop_30 0.934 to 0.967 and 0.918 to 0.967) with no new
 #: false match, and ORB's cost fell by about a tenth. With Harris ranking, 1.5 had cost
 #: crop_30 recall (0.934 to 0.918).
 FEATURE_OVERSAMPLE = 1.5
