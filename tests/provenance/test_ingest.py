@@ -274,6 +274,22 @@ def test_hostile_manifests_are_usage_errors_with_their_line(tmp_path):
             read_manifest(tmp_path / name)
 
 
+def test_a_long_manifest_field_is_refused_whatever_the_csv_module_allows(tmp_path):
+    import csv
+    import sys
+
+    old = csv.field_size_limit(sys.maxsize)  # what importing reverse_geocoder does, process-wide
+    try:
+        (tmp_path / "long.csv").write_text("path\n" + "a" * 100_000 + ".jpg\n")
+        with pytest.raises(UsageError, match="long.csv line 2: 'path' is 100,004 characters long"):
+            read_manifest(tmp_path / "long.csv")
+    finally:
+        csv.field_size_limit(old)
+    (tmp_path / "long.jsonl").write_text(json.dumps({"path": "a.jpg", "source_url": "u" * 70_000}) + "\n")
+    with pytest.raises(UsageError, match="long.jsonl line 1: 'source_url' is 70,000 characters long"):
+        read_manifest(tmp_path / "long.jsonl")
+
+
 def test_manifest_lines_end_only_at_real_line_ends(tmp_path):
     (tmp_path / "m.jsonl").write_text(json.dumps({"path": "a\u2028b.jpg"}, ensure_ascii=False) + "\n"
                                       + json.dumps({"path": "c.jpg"}) + "\n", encoding="utf-8")

@@ -170,6 +170,10 @@ def _hash_or_error(path: str, known: Callable[[str], bool] | None = None) -> Has
 MANIFEST_FIELDS = {"path": "path", "file": "path", "source_url": "source_url", "url": "source_url",
                    "first_seen": "first_seen"}
 #: Files named as inputs with these suffixes are taken for manifests in another format.
+#: Longest path, URL or time a manifest line may give, in characters. Checked here rather than
+#: left to the csv module's field limit, which is process-wide and which other libraries raise
+#: (reverse_geocoder sets it to the maximum when imported).
+MANIFEST_FIELD_MAX = 65_536
 _NOT_MANIFEST_SUFFIXES = (".tsv", ".txt", ".json", ".xlsx", ".xls", ".ods")
 
 
@@ -222,6 +226,9 @@ def read_manifest(path: str | Path, warnings: list[str] | None = None) -> list[E
             v = row.get(k)
             if v is not None and v != "" and not isinstance(v, str):
                 raise UsageError(f"{p.name}{where}: '{k}' must be text, not {type(v).__name__}")
+            if v and len(v) > MANIFEST_FIELD_MAX:
+                raise UsageError(f"{p.name}{where}: '{k}' is {len(v):,} characters long, over the "
+                                 f"{MANIFEST_FIELD_MAX:,} a manifest field may hold")
             if v and not _recordable(v):
                 raise UsageError(f"{p.name}{where}: '{k}' holds text that is not valid Unicode (a lone surrogate)")
             got[field_] = got.get(field_) or v or None
