@@ -169,11 +169,11 @@ def _hash_or_error(path: str, known: Callable[[str], bool] | None = None) -> Has
 #: What a manifest line is read for, under its accepted names.
 MANIFEST_FIELDS = {"path": "path", "file": "path", "source_url": "source_url", "url": "source_url",
                    "first_seen": "first_seen"}
-#: Files named as inputs with these suffixes are taken for manifests in another format.
 #: Longest path, URL or time a manifest line may give, in characters. Checked here rather than
 #: left to the csv module's field limit, which is process-wide and which other libraries raise
 #: (reverse_geocoder sets it to the maximum when imported).
 MANIFEST_FIELD_MAX = 65_536
+#: Files named as inputs with these suffixes are taken for manifests in another format.
 _NOT_MANIFEST_SUFFIXES = (".tsv", ".txt", ".json", ".xlsx", ".xls", ".ods")
 
 
