@@ -53,6 +53,21 @@ def test_crop_is_verified_and_described():
     assert "crop" in v.transform and "embedded" not in v.transform
 
 
+def test_the_archive_sides_coarser_pyramid_meets_the_query_sides_finer_one():
+    from verilens.provenance.archive import FEATURE_PYRAMID, FEATURE_SIDE, QUERY_FEATURE_SIDE
+
+    rgb = photo(5)
+    archived = extract_features(rgb, max_side=FEATURE_SIDE, n_keep=256, pyramid=FEATURE_PYRAMID, keypoints=True)
+    factor, levels = FEATURE_PYRAMID
+    assert {k.octave for k in archived.keypoints} == set(range(levels))  # the pyramid asked for, every level used
+    assert np.allclose(sorted({round(k.size / 31, 3) for k in archived.keypoints}),
+                       [round(factor ** i, 3) for i in range(levels)], atol=0.002)
+    # a deep crop, magnified, and a screenshot, reduced: found through the query side's levels
+    for query in (crop(rgb, 0.35, 0.3, 0.6), embed(rgb, 0.5)):
+        v = verify(extract_features(query, max_side=QUERY_FEATURE_SIDE, n_keep=400), archived)
+        assert v is not None and v.inliers >= 15
+
+
 def test_caption_bar_and_embedding_are_described():
     rgb = photo(6)
     archived = extract_features(rgb, max_side=512, n_keep=256)

@@ -109,8 +109,12 @@ def resize_max(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     return out, f
 
 
-def _orb(n_features: int, fast_threshold: int = 12) -> Any:
-    """The ORB detector and descriptor (one set of pyramid and patch parameters everywhere).
+def _orb(n_features: int, fast_threshold: int = 12, pyramid: tuple[float, int] = (1.2, 8)) -> Any:
+    """The ORB detector and descriptor (one set of patch parameters everywhere).
+
+    ``pyramid`` is (scale factor, levels): by default the query side's fine eight levels,
+    factor 1.2; the archive side uses a coarser one over the same range of scales
+    (``archive.FEATURE_PYRAMID``).
 
     Corners are ranked by their FAST score, not by the Harris measure ORB defaults to: on the
     provenance benchmark (20,000 distractors) every crop and overlay family's recall rose or
@@ -120,13 +124,13 @@ def _orb(n_features: int, fast_threshold: int = 12) -> Any:
     import cv2
 
     return cv2.ORB_create(  # type: ignore[attr-defined]
-        nfeatures=n_features, scaleFactor=1.2, nlevels=8, edgeThreshold=19, patchSize=31,
+        nfeatures=n_features, scaleFactor=pyramid[0], nlevels=pyramid[1], edgeThreshold=19, patchSize=31,
         fastThreshold=fast_threshold, scoreType=cv2.ORB_FAST_SCORE)  # type: ignore[attr-defined]
 
 
 def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, grid: int = 4,
                      fast_threshold: int = 12, oversample: float = 2, exclude: np.ndarray | None = None,
-                     keypoints: bool = False) -> Features:
+                     keypoints: bool = False, pyramid: tuple[float, int] = (1.2, 8)) -> Features:
     """ORB keypoints spread over a grid, strongest first.
 
     Parameters
@@ -149,6 +153,8 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
         be detected, e.g. :func:`overlay_mask`.
     keypoints : bool
         Keep the detector's keypoints in the result (for :func:`mirror_features`).
+    pyramid : (float, int)
+        ORB's scale factor between pyramid levels, and the number of levels.
 
     Returns
     -------
@@ -157,8 +163,8 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
 
     Notes
     -----
-    ORB is invariant to rotation and, through its 8-level pyramid (factor 1.2), to scale
-    changes of about 4x; it is not invariant to mirroring (the first stage's dihedral PDQ
+    ORB is invariant to rotation and, through its pyramid (by default 8 levels, factor
+    1.2, spanning 3.6x), to scale changes of about 4x; it is not invariant to mirroring (the first stage's dihedral PDQ
     variants cover a mirrored whole picture). Flat pictures give few or no keypoints.
 
     References
@@ -172,7 +178,7 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
     h, w = gray.shape[:2]
     if h < 32 or w < 32:
         return Features.empty((w, h))
-    orb = _orb(int(n_keep * max(1, oversample)), fast_threshold)
+    orb = _orb(int(n_keep * max(1, oversample)), fast_threshold, pyramid)
     mask = None
     if exclude is not None:
         if exclude.shape[:2] != (h, w):
