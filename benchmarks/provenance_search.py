@@ -909,7 +909,7 @@ def render(r: dict[str, Any]) -> str:
         f"| **all transforms** | | **{a['overall_recall_at_1']:.3f}** | {a['overall_pdq_only_recall_at_1']:.3f} | |",
         "",
         f"Lowest crop/border/overlay family: {a['min_crop_border_overlay_recall']:.3f}. Stress cases (heavy text, "
-        "mirrored and cropped, small photos) are reported apart, below. Crops remove the stated "
+        "mirrored and cropped, crops of 25 and 40 %, small photos) are reported apart, below. Crops remove the stated "
         "fraction of each side at a random position (crop 30% keeps 49% of the area); borders add 7.5% on each "
         "side; caption bar 15% of the height; screenshot: the photo at 25–45% of a 1280×800 page. Every query is "
         "re-encoded as JPEG (q85; q30 for that family) and decoded like `archive search` does.",
