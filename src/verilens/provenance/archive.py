@@ -166,7 +166,8 @@ FEATURE_OVERSAMPLE = 1.5
 #: query level within 10 % of each archived level's scale; the pyramid holds 2.0 times the
 #: picture's pixels instead of 3.1, and ORB costs about a quarter less. Against (1.2, 8) on
 #: the benchmark (20,000 distractors): no new false match; over crops removing 10 to 40 % of
-#: each side, 31 misses in 1,098 queries instead of 53. (1.2, 8) on both sides aligns the two
+#: each side, screenshots and mirrored crops (a development run on another split of the
+#: photos), 31 misses in 1,098 queries instead of 53. (1.2, 8) on both sides aligns the two
 #: pyramids exactly at the benchmark's 30 % crop alone (384 / (0.7 x 320) = 1.2 ** 2.96):
 #: there one split of the photos kept its recall and another lost 3 of 61.
 FEATURE_PYRAMID = (1.38, 5)

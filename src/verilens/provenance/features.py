@@ -164,8 +164,9 @@ def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, gr
     Notes
     -----
     ORB is invariant to rotation and, through its pyramid (by default 8 levels, factor
-    1.2, spanning 3.6x), to scale changes of about 4x; it is not invariant to mirroring (the first stage's dihedral PDQ
-    variants cover a mirrored whole picture). Flat pictures give few or no keypoints.
+    1.2, spanning 3.6x), to scale changes of about 4x; it is not invariant to mirroring
+    (the first stage's dihedral PDQ variants cover a mirrored whole picture). Flat pictures
+    give few or no keypoints.
 
     References
     ----------
