@@ -109,12 +109,15 @@ def resize_max(gray: np.ndarray, max_side: int) -> tuple[np.ndarray, float]:
     return out, f
 
 
-def _orb(n_features: int, fast_threshold: int = 12, pyramid: tuple[float, int] = (1.2, 8)) -> Any:
+#: ORB's pyramid by default (scale factor, levels): the query side's, eight levels spanning
+#: 3.6x; the archive side uses a coarser one over the same range (``archive.FEATURE_PYRAMID``).
+ORB_PYRAMID = (1.2, 8)
+
+
+def _orb(n_features: int, fast_threshold: int = 12, pyramid: tuple[float, int] = ORB_PYRAMID) -> Any:
     """The ORB detector and descriptor (one set of patch parameters everywhere).
 
-    ``pyramid`` is (scale factor, levels): by default the query side's fine eight levels,
-    factor 1.2; the archive side uses a coarser one over the same range of scales
-    (``archive.FEATURE_PYRAMID``).
+    ``pyramid`` is (scale factor, levels), :data:`ORB_PYRAMID` by default.
 
     Corners are ranked by their FAST score, not by the Harris measure ORB defaults to: on the
     provenance benchmark (20,000 distractors) every crop and overlay family's recall rose or
@@ -130,7 +133,7 @@ def _orb(n_features: int, fast_threshold: int = 12, pyramid: tuple[float, int] =
 
 def extract_features(rgb: np.ndarray, max_side: int = 512, n_keep: int = 256, grid: int = 4,
                      fast_threshold: int = 12, oversample: float = 2, exclude: np.ndarray | None = None,
-                     keypoints: bool = False, pyramid: tuple[float, int] = (1.2, 8)) -> Features:
+                     keypoints: bool = False, pyramid: tuple[float, int] = ORB_PYRAMID) -> Features:
     """ORB keypoints spread over a grid, strongest first.
 
     Parameters
@@ -644,6 +647,6 @@ def overlay_only(v: Verification, drawn_mask: np.ndarray, agreement: Callable[[]
     return agree < MIN_AGREEMENT
 
 
-__all__ = ["DESC_BYTES", "Features", "MATCH_MAX_BITS", "MIN_AGREEMENT", "MIN_INLIERS", "OVERLAY_ONLY_DRAWN",
-           "OVERLAY_ONLY_SPREAD", "Verification", "describe_transform", "drawn_share", "extract_features", "hull_region",
+__all__ = ["DESC_BYTES", "Features", "MATCH_MAX_BITS", "MIN_AGREEMENT", "MIN_INLIERS", "ORB_PYRAMID",
+           "OVERLAY_ONLY_DRAWN", "OVERLAY_ONLY_SPREAD", "Verification", "describe_transform", "drawn_share", "extract_features", "hull_region",
            "mirror_features", "overlay_mask", "overlay_only", "picture_agreement", "resize_max", "to_gray", "verify"]
